@@ -1,52 +1,23 @@
 """`python -m sandbox --bundle DIR [--bundle DIR ...] --port N --kubeconfig FILE`.
 
-Serves the bundles on 127.0.0.1:N and writes FILE, a kubeconfig whose token is a cluster admin
-(plus one context per user of the bundles' users.yaml), only once the server answers requests, so
-that a caller can wait for the file to appear.
+Serves the bundles over HTTPS on 127.0.0.1:N and writes FILE, a kubeconfig whose token is a cluster
+admin (plus one context per user of the bundles' users.yaml), only once the server answers
+requests, so that a caller can wait for the file to appear. A bundle whose objects collide with one
+loaded before it is skipped, with a warning.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import logging
-import os
 import signal
-import ssl
 import sys
 import threading
-import urllib.request
 from pathlib import Path
-from typing import Any
-
-import yaml
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .bundle import BundleError, load
 from .server import Sandbox
-from .tls import generate
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive like a real API server; request lines go to our own log, not stderr."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("sandbox.access").debug('"%s" %s %s', self.requestline, code, size)
-
-
-def kubeconfig(server: str, ca_pem: bytes, admin_token: str, users: list[dict[str, Any]]) -> dict[str, Any]:
-    entries = [{"name": "sandbox-admin", "user": {"token": admin_token}}]
-    contexts = [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "sandbox-admin", "namespace": "default"}}]
-    for u in users:
-        name = str(u["user"]).replace(":", "-").replace("@", "-at-")
-        entries.append({"name": name, "user": {"token": str(u["token"])}})
-        contexts.append({"name": name, "context": {"cluster": "sandbox", "user": name, "namespace": "default"}})
-    return {"apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": "sandbox", "cluster": {
-                "server": server, "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
-            "users": entries, "contexts": contexts, "current-context": "sandbox"}
+from .serving import start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,29 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     if not sandbox.loaded:
         print("sandbox: no bundle could be loaded", file=sys.stderr)
         return 2
-    cert = generate(args.host)
-    httpd = make_server(args.host, args.port, sandbox, threaded=True, request_handler=_QuietHandler,
-                        ssl_context=cert.context())
-    port = httpd.socket.getsockname()[1]
-    server_url = f"https://{args.host}:{port}"
-    thread = threading.Thread(target=httpd.serve_forever, name="sandbox-http", daemon=True)
-    thread.start()
-    probe = urllib.request.Request(f"{server_url}/version", headers={"Authorization": f"Bearer {sandbox.admin_token}"})
-    trust = ssl.create_default_context(cadata=cert.ca_pem.decode())
-    with urllib.request.urlopen(probe, timeout=10, context=trust) as r:
-        r.read()
-    users = [u for b in bundles for u in b.users]
-    tmp = args.kubeconfig.with_name(args.kubeconfig.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(kubeconfig(server_url, cert.ca_pem, sandbox.admin_token, users), sort_keys=False))
-    os.chmod(tmp, 0o600)
-    tmp.replace(args.kubeconfig)
-    logging.getLogger("sandbox").info("serving %d objects from %s on %s (kubeconfig %s)", sandbox.store.count(),
-                                      ", ".join(sandbox.loaded), server_url, args.kubeconfig)
+    running = start(sandbox, args.host, args.port)
+    running.write_kubeconfig(args.kubeconfig, [u for b in bundles for u in b.users])
+    logging.getLogger("sandbox").info("serving %d objects from %d bundles on %s (kubeconfig %s)",
+                                      sandbox.store.count(), len(sandbox.loaded), running.url, args.kubeconfig)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
-    httpd.shutdown()
+    running.stop()
     return 0
 
 

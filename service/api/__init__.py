@@ -1,0 +1,1 @@
+"""The HTTP shell: Flask blueprints over the core, and the one error shape."""

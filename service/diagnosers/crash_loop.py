@@ -1,0 +1,77 @@
+"""CONTAINER_CRASH_LOOP: a serving container keeps exiting for a reason other than OOM.
+
+Reads: every current pod of each component: regular containers in CrashLoopBackOff, or restarting
+after non-zero exits; the previous instance's log tail (the traceback) and termination message.
+Kills that follow a failing liveness probe (exit 137 or 143 with `Liveness probe failed` events) are
+PROBE_FAILING's business, OOM kills CONTAINER_OOM_KILLED's; pods of old revisions are history.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding, Offer
+from ..evidence import topology
+from ..evidence.snapshot import Snapshot
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import dig, name_of
+
+ERROR_LINES = (r"^Traceback", r"Error", r"Exception", r"^\s*\w*(Error|Exception|Iteration|Exit)\b", r"panic:",
+               r"fatal", r"FATAL")
+
+
+def liveness_killed(s: Snapshot, pod: dict, container: str) -> bool:
+    for e in s.events_for("Pod", name_of(pod)):
+        if "Liveness probe failed" in str(e.get("message", "")) and container in str(
+                dig(e, "involvedObject", "fieldPath", default=container)):
+            return True
+    return False
+
+
+def crashing(c: podlib.ContainerState) -> dict | None:
+    """The failed exit behind a crash loop, or None."""
+    if c.init or c.oom_killed() or c.ready:
+        return None
+    exit_ = c.failed_exit()
+    if c.crash_looping and exit_ is None and c.last_terminated:
+        exit_ = {"where": "lastState", **c.last_terminated}
+    if exit_ is None or not (c.crash_looping or c.restarts > 0 or c.exited_with_error):
+        return None
+    return exit_
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        seen: set[str] = set()
+        current = topology.current_pods(s, component)
+        for pod in current:
+            for c in podlib.containers(pod):
+                if c.name in seen or (exit_ := crashing(c)) is None:
+                    continue
+                if exit_.get("exitCode") in (137, 143) and liveness_killed(s, pod, c.name):
+                    continue
+                seen.add(c.name)
+                same = [p for p in current if (x := podlib.container(p, c.name)) and crashing(x)]
+                excerpt = s.log(name_of(pod), c.name, True) or s.log(name_of(pod), c.name, False)
+                lines = excerpt.lines if excerpt and excerpt.text else str(exit_.get("message") or "").splitlines()
+                summary = build.summary_line(lines, (r"^\s*\w+(Error|Exception|Iteration)\b.*$",))
+                args = {"component": component, "container": c.name, "exit_code": exit_.get("exitCode", "?"),
+                        "restarts": c.restarts, "state": c.waiting_reason or build.pod_state(pod),
+                        "log_summary": build.quote(summary) if summary else "nothing (the log is empty)"}
+                evidence = [
+                    build.observed(pod, c.path, build.container_value(c),
+                                   f"{len(same)} of {len(current)} current pods of the {component} crash the same way"),
+                    build.log(excerpt, build.telling_lines(excerpt.lines, ())) if excerpt and excerpt.text else (
+                        build.observed(pod, f"{c.path}.lastState.terminated.message", exit_.get("message"))
+                        if exit_.get("message") else None),
+                    *[build.event(e) for e in s.events_for("Pod", name_of(pod)) if e.get("reason") == "BackOff"][-1:],
+                ]
+                latest = topology.latest_revision(s, component)
+                if latest is not None:
+                    evidence.append(build.condition(latest, "ContainerHealthy"))
+                findings.append(build.make(
+                    "CONTAINER_CRASH_LOOP", component, args, evidence, obj=pod,
+                    offers=[Offer("restart-pods", {"component": component},
+                                  "Roll the pods out again once the cause is fixed")]))
+    return findings

@@ -1,0 +1,45 @@
+"""INGRESS_PROBE_FORBIDDEN: the gateway answers Knative's readiness probes with 403.
+
+Reads: the Knative networking controller's log lines about this service's hosts ("Probing of ...
+failed ... unexpected status code: want 200, got 403"), condition messages that quote the same,
+and the namespace's Istio AuthorizationPolicies (the usual cause) when they were read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence.snapshot import Snapshot
+from ..objects import conditions as cond
+from ..objects.fields import as_list, dig, name_of
+
+FORBIDDEN = re.compile(r"got 403|status code:? 403|403 Forbidden|RBAC: access denied", re.I)
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    lines = [(lg, ln) for lg in s.controller_logs for ln in lg.lines if FORBIDDEN.search(ln)]
+    conds = [(obj, c) for obj in (s.isvc, *s.knative_services, *s.knative_ingresses) for c in cond.conditions(obj)
+             if FORBIDDEN.search(str(c.get("message", "")))]
+    if not lines and not conds:
+        return []
+    policies = list(s.authorization_policies or ())
+    sentence = ""
+    if policies:
+        names = ", ".join(name_of(p) for p in policies)
+        sentence = (f"AuthorizationPolicies in namespace {s.namespace}: {names}; the evidence shows their rules, "
+                    "none of "
+                    "which admits the probes.") if all(as_list(dig(p, "spec", "rules")) for p in policies) else (
+            f"AuthorizationPolicies in namespace {s.namespace}: {names}.")
+    args = {"count": len(lines) or len(conds), "policies_sentence": sentence}
+    evidence = []
+    if lines:
+        lg = lines[0][0]
+        evidence.append(build.log(lg, [ln for _, ln in lines if _ is lg][-5:],
+                                  f"networking controller log, {len(lines)} lines about this service answered 403"))
+    evidence += [build.condition(obj, str(c.get("type"))) for obj, c in conds[:2]]
+    evidence += [build.declared(p, "spec", dig(p, "spec"), "Istio AuthorizationPolicy in the namespace")
+                 for p in policies[:3]]
+    return [build.make("INGRESS_PROBE_FORBIDDEN", "ingress", args, evidence,
+                       obj=policies[0] if len(policies) == 1 else None)]

@@ -1,0 +1,92 @@
+"""MODEL_NOT_FOUND_IN_STORAGE: the storage URI is missing, or holds no model file the runtime knows.
+
+Reads: the storage-initializer's log and termination message ("does not exist", NoSuchKey, ...);
+the model server's logs and termination message (sklearnserver's `StopIteration` over its candidate
+file names, "model file not found", FileNotFoundError); modelStatus.lastFailureInfo.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..diagnosis import build
+from ..diagnosis.finding import Evidence, Finding
+from ..evidence import topology
+from ..evidence.snapshot import Obj, Snapshot
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import name_of
+
+MISSING_AT_SOURCE = re.compile(
+    r"does not exist|NoSuchKey|NoSuchBucket|BlobNotFound|ContainerNotFound|404 (Client Error|Not Found)"
+    r"|not found in bucket", re.I)
+NO_MODEL_FILE = re.compile(
+    r"^\s*StopIteration\s*$|model file not found|No model found|Missing model file|could not find (a )?model"
+    r"|FileNotFoundError|no valid model|Model .* not found|failed to locate model", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Source:
+    where: str   # "initializer" or "server"
+    pod: Obj | None
+    lines: list[str]
+    quote: Callable[[list[str]], Evidence]
+
+
+def _sources(s: Snapshot, component: str) -> Iterator[Source]:
+    for pod in topology.current_pods(s, component):
+        for c in podlib.containers(pod):
+            if c.name in podlib.SIDECARS:
+                continue
+            where = "initializer" if c.name == podlib.STORAGE_INITIALIZER else "server"
+            for lg in (s.log(name_of(pod), c.name, True), s.log(name_of(pod), c.name, False)):
+                if lg is not None and lg.text:
+                    yield Source(where, pod, lg.lines, lambda lines, lg=lg: build.log(lg, lines))
+            for t in (c.last_terminated, c.terminated):
+                if t.get("message"):
+                    yield Source(where, pod, str(t["message"]).splitlines(),
+                                 lambda lines, pod=pod, c=c: build.observed(
+                                     pod, f"{c.path}.lastState.terminated.message", "\n".join(lines)))
+    failure = isvclib.last_failure(s.isvc)
+    if failure.get("message"):
+        lines = str(failure["message"]).splitlines()
+        where = "initializer" if any("storage" in ln.lower() and "download" in ln.lower() for ln in lines) or \
+            any(MISSING_AT_SOURCE.search(ln) for ln in lines) else "server"
+        yield Source(where, None, lines, lambda ls: build.reported(
+            s.isvc, "status.modelStatus.lastFailureInfo.message", "\n".join(ls)))
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
+        for src in _sources(s, component):
+            rx = MISSING_AT_SOURCE if src.where == "initializer" else NO_MODEL_FILE
+            text = "\n".join(src.lines)
+            if not rx.search(text):
+                continue
+            summary = build.summary_line(src.lines, [rx.pattern])
+            if src.where == "server" and summary.strip() == "StopIteration":
+                summary = "StopIteration: none of the model file names the server looks for exists"
+            args = {"component": component, "storage_uri": uri, "log_summary": build.quote(summary),
+                    "runtime": isvclib.runtime_name(s.isvc) or isvclib.model_format(s.isvc) or "model"}
+            evidence = [build.declared(s.isvc, f"spec.{component}", uri, "the storage URI"),
+                        src.quote(build.telling_lines(src.lines, [rx.pattern, r"^Traceback", r"Error"]))]
+            if src.where == "server":
+                evidence[-1] = src.quote(_traceback_tail(src.lines))
+            findings.append(build.make(
+                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence,
+                variant="default" if src.where == "initializer" else "server", obj=src.pod or s.isvc))
+            break
+    return findings
+
+
+def _traceback_tail(lines: list[str]) -> list[str]:
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].startswith("Traceback"):
+            return lines[i:][-build.LOG_EVIDENCE_LINES:]
+    return lines[-build.LOG_EVIDENCE_LINES:]
+
+

@@ -1,0 +1,28 @@
+"""ISVC_NOT_READY: the fallback when the InferenceService is not Ready and nothing specific was found.
+
+Runs after every other diagnoser, with their findings: it reports only when none of them is an
+error or critical finding, so it never stands beside a specific cause.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence.snapshot import Snapshot
+from ..objects import conditions as cond
+
+
+def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
+    if not s.isvc or cond.is_true(s.isvc, "Ready"):
+        return []
+    if any(f.severity in ("critical", "error") for f in findings):
+        return []
+    ready = cond.condition(s.isvc, "Ready") or {}
+    args = {"name": s.name, "namespace": s.namespace,
+            "reason": ready.get("reason")
+            or ("no Ready condition at all" if not ready else f"Ready {ready.get('status')}"),
+            "message_suffix": build.suffix(str(ready.get("message", "")))}
+    evidence = [build.condition(s.isvc, str(c.get("type"))) for c in cond.failing(s.isvc)[:5]]
+    if not evidence:
+        evidence = [build.reported(s.isvc, "status.conditions", cond.conditions(s.isvc) or None)]
+    return [build.make("ISVC_NOT_READY", "service", args, evidence, obj=s.isvc)]

@@ -1,0 +1,95 @@
+"""PROBE_FAILING: a serving container runs, but its readiness or liveness probe fails.
+
+Reads: current pods, `Unhealthy` events (`Readiness probe failed: ...`, `Liveness probe failed:
+...`) and the container they name (event fieldPath), the container's state, its probe spec, and the
+current log tail. A readiness failure of a container that is crash-looping or OOM-killed is a
+symptom of that, not a finding here; a liveness failure that keeps killing the container (exit 137
+or 143 without OOMKilled) is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding, Offer
+from ..evidence import topology
+from ..evidence.snapshot import Obj, Snapshot
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import dig, name_of
+
+_FIELD = re.compile(r"spec\.(?:initContainers|containers)\{([^}]+)\}")
+
+
+def advice(detail: str) -> str:
+    d = detail.lower()
+    if re.search(r"statuscode: 5\d\d|\b503\b|\b500\b", d):
+        return ("The server answers but says it is not ready: usually the model did not load. Its log (evidence) "
+                "says why.")
+    if "connection refused" in d:
+        return "Nothing listens on the probed port: check the probe's port against the port the server listens on."
+    if "statuscode: 404" in d or " 404" in d:
+        return "The probed path does not exist on this server: fix the probe's path."
+    if "timeout" in d or "deadline exceeded" in d:
+        return "The server is too slow to answer: raise `timeoutSeconds`, or give it time with `initialDelaySeconds`."
+    return "Check the probe's port and path, and the server's log."
+
+
+def _probe_events(s: Snapshot, pod: Obj) -> dict[tuple[str, str], list[Obj]]:
+    out: dict[tuple[str, str], list[Obj]] = {}
+    for e in s.events_for("Pod", name_of(pod)):
+        msg = str(e.get("message", ""))
+        m = re.match(r"(Readiness|Liveness|Startup) probe failed", msg)
+        if not m:
+            continue
+        fp = _FIELD.search(str(dig(e, "involvedObject", "fieldPath", default="")))
+        container = fp.group(1) if fp else podlib.MODEL_CONTAINER
+        out.setdefault((m.group(1).lower(), container), []).append(e)
+    return out
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        reported: set[tuple[str, str]] = set()
+        current = topology.current_pods(s, component)
+        for pod in current:
+            for (probe, container), events in _probe_events(s, pod).items():
+                c = podlib.container(pod, container)
+                if c is None or (probe, container) in reported:
+                    continue
+                target = c
+                if container == podlib.QUEUE_PROXY:
+                    # queue-proxy probes the model container on Knative: judge by the model container's state
+                    target = podlib.container(pod, podlib.MODEL_CONTAINER) or c
+                if target.oom_killed() or (target.crash_looping and probe != "liveness"):
+                    continue
+                if probe == "readiness" and (target.ready or not target.running):
+                    continue
+                killed = target.failed_exit() or {}
+                if probe == "liveness" and not (target.restarts > 0 and killed.get("exitCode") in (137, 143)):
+                    continue
+                reported.add((probe, container))
+                count = sum(int(e.get("count") or 1) for e in events)
+                detail = str(events[-1].get("message", "")).split(":", 1)[-1].strip()
+                spec_probe = dig(podlib.spec_container(pod, target.name), f"{probe}Probe")
+                excerpt = s.log(name_of(pod), target.name, False)
+                args = {"component": component, "container": target.name, "probe": probe, "count": count,
+                        "detail": build.quote(detail), "advice": advice(detail),
+                        "exit_code": killed.get("exitCode", "?")}
+                evidence = [
+                    build.observed(pod, target.path, build.container_value(target),
+                                   f"in {len(current)} current pod(s) of the {component}"),
+                    *[build.event(e) for e in events[-2:]],
+                    build.observed(pod, f"{podlib.spec_container_path(pod, target.name)}.{probe}Probe", spec_probe)
+                    if spec_probe else None,
+                    build.log(excerpt, build.telling_lines(excerpt.lines, (r"health", r"ready", r"error", r" 5\d\d ")))
+                    if excerpt and excerpt.text else None,
+                ]
+                findings.append(build.make(
+                    "PROBE_FAILING", component, args, evidence,
+                    variant="liveness" if probe == "liveness" else "default",
+                    obj=pod, offers=[Offer("restart-pods", {"component": component},
+                                           "Roll the pods out again once the cause is fixed")]))
+    return findings

@@ -1,0 +1,38 @@
+"""PROGRESS_DEADLINE_EXCEEDED: a revision or Deployment gave up waiting for its pods.
+
+Reads: the latest revision's conditions and the component's Deployments' `Progressing` condition
+(reason ProgressDeadlineExceeded), and the InferenceService's own conditions.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.snapshot import Snapshot
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects.fields import labels_of
+
+REASON = "ProgressDeadlineExceeded"
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        latest = topology.latest_revision(s, component)
+        candidates = [latest] if latest is not None else []
+        latest_name = topology.latest_revision_name(s, component)
+        candidates += [d for d in s.deployments_of(component)
+                       if not latest_name or labels_of(d).get("serving.knative.dev/revision") in (None, latest_name)]
+        for obj in candidates:
+            hit = next((c for c in cond.conditions(obj) if c.get("reason") == REASON and c.get("status") != "True"),
+                       None)
+            if hit is None:
+                continue
+            args = {"component": component, "resource": f"{obj.get('kind')} {obj['metadata']['name']}",
+                    "reason": REASON, "message_suffix": build.suffix(str(hit.get("message", "")))}
+            findings.append(build.make("PROGRESS_DEADLINE_EXCEEDED", component, args,
+                                       [build.condition(obj, str(hit.get("type")))], obj=obj))
+            break
+    return findings

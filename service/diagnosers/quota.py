@@ -1,0 +1,66 @@
+"""QUOTA_EXCEEDED: pods are refused by a ResourceQuota or a LimitRange.
+
+When admission refuses a pod, the ReplicaSet records a FailedCreate event, the Deployment a
+ReplicaFailure condition, and Knative copies that onto the revision (ResourcesAvailable False,
+reason FailedCreate). Reads: those, and the namespace's ResourceQuotas (used against hard) and
+LimitRanges when they were read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.snapshot import Obj, Snapshot
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects.fields import dig, name_of
+
+_REFUSED = re.compile(r"exceeded quota|forbidden: (maximum|minimum)|must specify (limits|requests)|"
+                      r"is forbidden: .*(LimitRange|quota)|max limit to request ratio", re.I)
+
+
+def _refusal(obj: Obj) -> dict | None:
+    for c in cond.conditions(obj):
+        msg = str(c.get("message", ""))
+        if (c.get("reason") == "FailedCreate" or c.get("type") == "ReplicaFailure") and _REFUSED.search(msg):
+            return c
+    return None
+
+
+def advice(message: str) -> str:
+    if "exceeded quota" in message:
+        return ("The namespace's ResourceQuota has no room for another pod of this size: free room (scale down "
+                "something else), raise the quota, or lower the component's requests and limits.")
+    return ("A LimitRange in the namespace refuses the pod's requests or limits: bring the component's resources "
+            "within its bounds.")
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        latest = topology.latest_revision(s, component)
+        sources: list[tuple[Obj, dict]] = []
+        for obj in [latest, *s.deployments_of(component)]:
+            if obj is not None and (c := _refusal(obj)) is not None:
+                sources.append((obj, c))
+        events = [e for e in s.events
+                  if e.get("reason") == "FailedCreate" and _REFUSED.search(str(e.get("message", "")))
+                  and component in str(dig(e, "involvedObject", "name", default=""))]
+        if not sources and not events:
+            continue
+        message = str(sources[0][1].get("message") if sources else events[-1].get("message"))
+        args = {"component": component, "message": build.quote(message, 400) + ".", "advice": advice(message)}
+        evidence = [build.condition(obj, str(c.get("type"))) for obj, c in sources[:2]]
+        evidence += [build.event(e) for e in events[-1:]]
+        for q in s.resource_quotas or ():
+            usage = {"hard": dig(q, "status", "hard"), "used": dig(q, "status", "used")}
+            evidence.append(build.observed(q, "status", usage,
+                                           f"ResourceQuota {name_of(q)}"))
+        for lr in s.limit_ranges or ():
+            evidence.append(build.declared(lr, "spec.limits", dig(lr, "spec", "limits"), f"LimitRange {name_of(lr)}"))
+        findings.append(build.make("QUOTA_EXCEEDED", component, args, evidence,
+                                   obj=sources[0][0] if sources else s.isvc))
+    return findings

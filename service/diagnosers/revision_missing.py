@@ -1,0 +1,65 @@
+"""REVISION_MISSING: Knative has no ready revision for a component.
+
+This is a symptom that KServe reports (<Component>Ready / Ready with reason RevisionMissing); the
+engine attaches the root causes found for the same component. Reads: the InferenceService's
+conditions, the Knative service's latestCreated/latestReady revisions and traffic, the latest
+revision's conditions. When an older revision still takes the traffic, the rollout of the new one
+is stuck while the service keeps answering: a canary, reported as an error rather than critical.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.snapshot import Snapshot
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects.fields import dig, labels_of, name_of
+
+REASON = "RevisionMissing"
+
+
+def revision_state(rev: dict | None) -> str:
+    if rev is None:
+        return "it could not be read"
+    c = cond.condition(rev, "Ready") or {}
+    out = f"Ready {c.get('status', 'Unknown')}"
+    if c.get("reason"):
+        out += f", reason {c['reason']}"
+    return out
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        ctype = f"{component.capitalize()}Ready"
+        isvc_says = cond.reason(s.isvc, ctype) == REASON or (component == "predictor" and
+                                                              cond.reason(s.isvc, "Ready") == REASON)
+        ksvc = s.knative_service(component)
+        ksvc_says = ksvc is not None and any(c.get("reason") == REASON for c in cond.conditions(ksvc))
+        latest = topology.latest_revision(s, component)
+        if not (isvc_says or ksvc_says) and not (latest is not None and cond.status(latest, "Ready") == "False"
+                                                 and not topology.serving_revision_names(s, component)):
+            continue
+        if latest is not None and cond.is_true(latest, "Ready"):
+            continue
+        serving = [n for n in topology.serving_revision_names(s, component)
+                   if (r := s.revision(n)) is not None and cond.is_true(r, "Ready")]
+        canary = bool(serving) and name_of(latest or {}) not in serving
+        revision = topology.latest_revision_name(s, component) or "(none created)"
+        args = {"component": component, "revision": revision, "revision_state": revision_state(latest),
+                "configuration": labels_of(latest or {}).get("serving.knative.dev/configuration")
+                or (name_of(ksvc) if ksvc else f"{s.name}-{component}"),
+                "serving": ", ".join(serving), "cause_sentence": "{cause_sentence}"}
+        evidence = [
+            build.condition(s.isvc, ctype),
+            build.condition(ksvc, "Ready") if ksvc is not None else None,
+            build.reported(ksvc, "status", {k: dig(ksvc, "status", k) for k in (
+                "latestCreatedRevisionName", "latestReadyRevisionName") if dig(ksvc, "status", k)}) if ksvc else None,
+            build.condition(latest, "Ready") if latest is not None else None,
+        ]
+        findings.append(build.make("REVISION_MISSING", component, args,
+                                   evidence, variant="canary" if canary else "default",
+                                   severity="error" if canary else None, obj=latest or ksvc or s.isvc))
+    return findings

@@ -1,0 +1,66 @@
+"""RUNTIME_NOT_FOUND: no ServingRuntime or ClusterServingRuntime can serve the model.
+
+KServe picks a runtime by model format (or takes the one `spec.predictor.model.runtime` names); when
+none fits it creates nothing at all: no Knative service, no Deployment, no pod, and sometimes no
+condition either. Reads: modelStatus.lastFailureInfo (NoSupportingRuntime, RuntimeNotRecognized,
+RuntimeDisabled), the InferenceService's conditions and InternalError events ("no runtime found to
+support ..."), and the runtimes installed (their names, supported formats, disabled flags).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence.snapshot import Obj, Snapshot
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects.fields import as_list, dig, name_of
+
+REASONS = ("NoSupportingRuntime", "RuntimeNotRecognized", "RuntimeDisabled")
+_EVENT = re.compile(r"no runtime found|runtime .* (does not exist|not found|is disabled)|"
+                    r"specified runtime .* (does not exist|is disabled|does not support)", re.I)
+
+
+def supported_formats(rt: Obj) -> list[str]:
+    out = []
+    for f in as_list(dig(rt, "spec", "supportedModelFormats")):
+        if isinstance(f, dict) and f.get("name"):
+            out.append(f"{f['name']}" + (f":{f['version']}" if f.get("version") else ""))
+    return out
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    failure = isvclib.last_failure(s.isvc)
+    reasons = [c for c in cond.conditions(s.isvc) if c.get("reason") in REASONS]
+    events = [e for e in s.events_for("InferenceService", s.name) if _EVENT.search(str(e.get("message", "")))]
+    if failure.get("reason") not in REASONS and not reasons and not events:
+        return []
+    fmt = isvclib.model_format(s.isvc) or "(none given)"
+    named = isvclib.runtime_name(s.isvc)
+    runtimes = list(s.runtimes or ())
+    known = ", ".join(f"{name_of(r)} [{', '.join(supported_formats(r)) or 'no formats'}]"
+                      + (" (disabled)" if dig(r, "spec", "disabled") else "") for r in runtimes)
+    if s.runtimes is None:
+        known = "the runtimes could not be read"
+    detail = str(failure.get("message") or (reasons[0].get("message") if reasons else "")
+                 or (events[-1].get("message") if events else "")).strip()
+    variant = "named" if named and failure.get("reason") in ("RuntimeNotRecognized", "RuntimeDisabled") else "default"
+    match = next((r for r in runtimes if name_of(r) == named), None)
+    problem = ("is disabled" if match is not None and dig(match, "spec", "disabled") else
+               f"does not support {fmt}" if match is not None else "does not exist here")
+    args = {"model_format": fmt, "runtime": named, "runtime_problem": problem,
+            "runtime_sentence": f" and the runtime asked for is {named}" if named else "",
+            "known_runtimes": known or "none are installed", "detail": build.quote(detail)}
+    evidence = [
+        build.declared(s.isvc, "spec.predictor.model.modelFormat", dig(s.isvc, "spec", "predictor", "model",
+                                                                        "modelFormat")),
+        build.declared(s.isvc, "spec.predictor.model.runtime", named) if named else None,
+        build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None,
+        *[build.condition(s.isvc, str(c.get("type"))) for c in reasons[:2]],
+        *[build.event(e) for e in events[-1:]],
+        *[build.observed(r, "spec.supportedModelFormats", supported_formats(r), "installed runtime")
+          for r in runtimes[:8]],
+    ]
+    return [build.make("RUNTIME_NOT_FOUND", "predictor", args, evidence, variant=variant, obj=s.isvc)]

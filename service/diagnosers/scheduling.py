@@ -1,0 +1,86 @@
+"""POD_UNSCHEDULABLE: a component's pod stays Pending because no node fits it.
+
+Reads: current pods with PodScheduled False (reason Unschedulable), their FailedScheduling and
+cluster-autoscaler NotTriggerScaleUp events, what the pod requests, and the latest revision's
+ResourcesAvailable (Unschedulable) as reported context. Only this InferenceService's pods are
+looked at: a neighbour holding the GPU is context in the scheduler's message, never a finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.snapshot import Obj, Snapshot
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects.fields import as_dict, as_list, dig, name_of
+from ..quantities import QuantityError, format_bytes, parse
+
+
+def requests_of(pod: Obj) -> dict[str, str]:
+    """The pod's total requests per resource, as the scheduler counts them (regular containers)."""
+    totals: dict[str, object] = {}
+    for c in as_list(dig(pod, "spec", "containers")):
+        for k, v in as_dict(dig(c, "resources", "requests")).items():
+            try:
+                totals[k] = totals.get(k, 0) + parse(v)  # type: ignore[operator]
+            except QuantityError:
+                continue
+    out = {}
+    for k, q in totals.items():
+        out[k] = format_bytes(q) if k in ("memory", "ephemeral-storage") else f"{q.normalize():f}"  # type: ignore[attr-defined]
+    return out
+
+
+def advice(message: str) -> str:
+    m = message.lower()
+    parts = []
+    for res in sorted(set(re.findall(r"insufficient ([\w./-]+)", m))):
+        if "gpu" in res:
+            parts.append(f"No node has a free {res}: free one, add GPU nodes (or let the autoscaler add them), "
+                         "or lower the request.")
+        else:
+            parts.append(f"No node has enough free {res}: lower the request or add capacity.")
+    if "taint" in m:
+        parts.append("Nodes have taints the pod does not tolerate: add `tolerations` to the component.")
+    if "affinity" in m or "selector" in m:
+        parts.append("No node matches the pod's nodeSelector or affinity: fix them or label a node.")
+    if "persistentvolumeclaim" in m or "volume" in m:
+        parts.append("A volume cannot be bound or attached on any node: check the PersistentVolumeClaims.")
+    return " ".join(parts) or "Read the scheduler's message: it names what no node can satisfy."
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        current = topology.current_pods(s, component)
+        pending = [p for p in current if cond.status(p, "PodScheduled") == "False"
+                   and cond.reason(p, "PodScheduled") in ("Unschedulable", "SchedulerError", "")]
+        if not pending:
+            continue
+        pod = pending[0]
+        events = s.events_for("Pod", name_of(pod))
+        failed = [e for e in events if e.get("reason") == "FailedScheduling"]
+        scale = [e for e in events if e.get("reason") in ("NotTriggerScaleUp", "FailedScaleUp")]
+        message = cond.message(pod, "PodScheduled") or (str(failed[-1].get("message")) if failed else "")
+        msg = " ".join(message.split())
+        if scale:
+            msg += f" The cluster autoscaler cannot add a node either: {scale[-1].get('message')}."
+        requests = requests_of(pod)
+        args = {"component": component, "pod": name_of(pod), "message": msg,
+                "requests": ", ".join(f"{k}={v}" for k, v in sorted(requests.items())) or "nothing",
+                "advice": advice(message)}
+        evidence = [
+            build.condition(pod, "PodScheduled", f"{len(pending)} of {len(current)} current pods of the {component} "
+                                                 "are unschedulable"),
+            *[build.event(e) for e in failed[-1:] + scale[-1:]],
+            build.observed(pod, "spec.containers[*].resources.requests", requests or None, "what the pod asks for"),
+        ]
+        latest = topology.latest_revision(s, component)
+        if latest is not None and cond.reason(latest, "ResourcesAvailable") == "Unschedulable":
+            evidence.append(build.condition(latest, "ResourcesAvailable"))
+        findings.append(build.make("POD_UNSCHEDULABLE", component, args, evidence, obj=pod))
+    return findings

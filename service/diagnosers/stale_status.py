@@ -1,0 +1,22 @@
+"""STATUS_STALE: the InferenceService's status was written for an older generation of its spec.
+
+Reads: metadata.generation and status.observedGeneration of the InferenceService.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence.snapshot import Snapshot
+from ..objects import inference_service as isvclib
+from ..objects.fields import dig
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    if not isvclib.is_stale(s.isvc):
+        return []
+    gen, observed = dig(s.isvc, "metadata", "generation"), dig(s.isvc, "status", "observedGeneration")
+    evidence = [build.declared(s.isvc, "metadata.generation", gen),
+                build.reported(s.isvc, "status.observedGeneration", observed),
+                build.condition(s.isvc, "Ready", "describes the older spec")]
+    return [build.make("STATUS_STALE", "service", {"generation": gen, "observed": observed}, evidence, obj=s.isvc)]

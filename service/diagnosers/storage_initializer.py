@@ -1,0 +1,89 @@
+"""STORAGE_INITIALIZER_FAILED: the storage-initializer init container cannot download the model.
+
+Reads: the current pods of each component (init container state and lastState, restarts), the
+storage-initializer's log tail, the InferenceService's storageUri and modelStatus.lastFailureInfo.
+An OOM kill of this container is its own variant: no InferenceService field sizes it, so
+raise-memory-limit is never offered for it.
+"""
+
+from __future__ import annotations
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding, Offer
+from ..evidence import topology
+from ..evidence.snapshot import Snapshot
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import dig, name_of
+
+FAILURE_LINES = (r"Error", r"Exception", r"does not exist", r"Failed", r"denied", r"NoSuch", r"[^0-9]40[134][^0-9]",
+                 r"Forbidden", r"Unauthori[sz]ed", r"credential", r"timed? ?out", r"refused")
+CREDENTIAL_HINTS = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "Forbidden",
+                    "NoCredentialProviders", "credentials", "403", "401", "Permission denied", "permission",
+                    "AuthorizationFailure", "AuthenticationFailed", "invalid_grant")
+NOT_FOUND_HINTS = ("does not exist", "NoSuchKey", "NoSuchBucket", "No such file", "not found", "404",
+                   "BlobNotFound", "ContainerNotFound")
+
+
+def failing_init(pod: dict) -> podlib.ContainerState | None:
+    c = podlib.container(pod, podlib.STORAGE_INITIALIZER)
+    if c is None or c.ready:
+        return None
+    last_code = c.last_terminated.get("exitCode")
+    if c.crash_looping or c.exited_with_error or (isinstance(last_code, int) and last_code != 0):
+        return c
+    if c.waiting_reason in ("Error", "CreateContainerConfigError", "CreateContainerError"):
+        return c
+    return None
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        current = topology.current_pods(s, component)
+        failing = [(p, c) for p in current if (c := failing_init(p)) is not None]
+        if not failing:
+            continue
+        pod, c = failing[0]
+        uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
+        excerpt = s.log(name_of(pod), c.name)
+        lines = excerpt.lines if excerpt else []
+        termination = str((c.last_terminated or c.terminated).get("message") or "")
+        if not lines and termination:
+            lines = termination.splitlines()
+        text = "\n".join(lines) + termination
+        summary = build.summary_line(lines, (r"Error:", r"Exception:", r"does not exist", r"Failed"))
+        oom = c.oom_killed()
+        variant = "oom" if oom else "credentials" if any(h in text for h in CREDENTIAL_HINTS) and not any(
+            h in text for h in NOT_FOUND_HINTS) else "default"
+        if any(h in text for h in NOT_FOUND_HINTS):
+            advice = "The path does not exist: fix `storageUri`."
+        elif "timed out" in text.lower() or "timeout" in text.lower() or "refused" in text.lower():
+            advice = "The storage could not be reached: check egress from the namespace (proxy, NetworkPolicy, DNS)."
+        else:
+            advice = "Fix the cause it names; the download is retried each time the container restarts."
+        args = {
+            "component": component, "storage_uri": uri,
+            "exit_code": (oom or c.failed_exit() or {}).get("exitCode", "?"),
+            "restarts": c.restarts, "pod": name_of(pod), "pod_state": build.pod_state(pod),
+            "log_summary": build.quote(summary) if summary else "the log could not be read",
+            "advice": advice,
+            "service_account": str(dig(s.isvc, "spec", component, "serviceAccountName", default="default")),
+        }
+        note = f"{len(failing)} of {len(current)} current pods of the {component} fail the same way"
+        evidence = [
+            build.declared(s.isvc, f"spec.{component}", uri, "the storage URI the model is downloaded from"),
+            build.observed(pod, c.path, build.container_value(c), note),
+            build.log(excerpt, build.telling_lines(excerpt.lines, FAILURE_LINES))
+            if excerpt and excerpt.lines else None,
+            *[build.event(e) for e in s.events_for("Pod", name_of(pod)) if e.get("type") == "Warning"][-3:],
+        ]
+        failure = isvclib.last_failure(s.isvc)
+        if failure:
+            evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo",
+                                           {k: v for k, v in failure.items() if k != "message"}))
+        offers = [] if oom else [Offer("restart-pods", {"component": component},
+                                       "Roll the pods out again once the cause is fixed")]
+        findings.append(build.make("STORAGE_INITIALIZER_FAILED", component, args, evidence, variant=variant,
+                                   offers=offers, obj=pod))
+    return findings

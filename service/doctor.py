@@ -1,0 +1,88 @@
+"""The core the HTTP layer (and the CLI) call: gather, diagnose, report. No Flask in here."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+from .diagnosis import engine, report
+from .diagnosis.finding import Evidence, Finding, ObjectRef
+from .evidence.gather import ApiUnavailable, Gatherer, GatherSettings, IsvcNotFound
+from .kube import Kube, api_client_from
+from .kube import errors as kerr
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+MAX_NAME = 63
+
+
+def name_problem(value: str, what: str) -> str | None:
+    """Why a namespace or InferenceService name is not a DNS-1123 label, or None."""
+    if not value:
+        return f"{what} must not be empty"
+    if len(value) > MAX_NAME:
+        return f"{what} must be no more than {MAX_NAME} characters (got {len(value)})"
+    if not DNS1123_LABEL.match(value):
+        return (f"{what} must be a DNS-1123 label: lower case alphanumeric characters or '-', starting and ending "
+                "with an alphanumeric character")
+    return None
+
+
+@dataclass
+class NotFoundAnswer:
+    """What the caller gets for an InferenceService that does not exist (HTTP 404)."""
+
+    body: dict[str, Any]
+
+
+class Doctor:
+    def __init__(self, settings: Settings, kube: Kube | None = None) -> None:
+        self.settings = settings
+        self.kube = kube or Kube(api_client_from(settings.kubeconfig or None, settings.context or None,
+                                                 pool_size=settings.workers),
+                                 timeout=settings.request_timeout_seconds)
+        self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="gather")
+        self.gatherer = Gatherer(self.kube, self.pool, GatherSettings(
+            deadline_seconds=settings.deadline_seconds, max_requests=settings.max_requests,
+            knative_namespace=settings.knative_namespace))
+
+    def diagnose(self, namespace: str, name: str) -> dict[str, Any] | NotFoundAnswer:
+        try:
+            snap = self.gatherer.gather(namespace, name)
+        except IsvcNotFound as e:
+            return NotFoundAnswer(not_found_body(namespace, name, e.message, e.ledger.requests))
+        d = engine.run(snap)
+        return report.build(snap, d)
+
+    def ready(self) -> tuple[bool, str]:
+        """Whether the API server answers (for /readyz)."""
+        try:
+            v = self.kube.version()
+        except kerr.KubeError as e:
+            return False, e.message
+        return True, str(v.get("gitVersion", ""))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def not_found_body(namespace: str, name: str, message: str, requests: int) -> dict[str, Any]:
+    from .diagnosis import catalogue
+
+    c = catalogue.get("ISVC_NOT_FOUND")
+    title, explanation = c.render("default", {"namespace": namespace, "name": name})
+    finding = Finding("ISVC_NOT_FOUND", "critical", "service", title, explanation,
+                      (Evidence("observed", ObjectRef("InferenceService", name, namespace,
+                                                      "serving.kserve.io/v1beta1"), "", 404, note=message),))
+    return {
+        "error": {"code": "ISVC_NOT_FOUND", "message": f"InferenceService {namespace}/{name} not found",
+                  "details": {"namespace": namespace, "name": name, "apiMessage": message}},
+        "target": {"namespace": namespace, "name": name, "uid": ""},
+        "findings": [finding.as_dict()],
+        "evidence": {"apiRequests": requests},
+    }
+
+
+__all__ = ["ApiUnavailable", "Doctor", "NotFoundAnswer", "name_problem"]

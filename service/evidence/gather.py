@@ -1,0 +1,354 @@
+"""Gathering: the only code that reads the cluster for a diagnosis, in three concurrent waves.
+
+Wave one reads, all at once, what any diagnosis needs and can name up front: the InferenceService,
+its pods, Knative services and revisions, Deployments, Services and VirtualServices (all scoped by the
+labels KServe and Knative put on them) and the InferenceService's own events. Wave two reads only
+what wave one shows a finding will need: events of the failing pods and revisions, the tails of the
+logs of the containers that fail, the networking controller's pods when the ingress is not ready,
+runtimes, quotas. Wave three reads the networking controller's log, filtered to this service's
+hosts. A diagnosis therefore costs about three round trips and a fixed number of requests whatever the
+size of the namespace; `max_requests` caps it, dropping the least useful reads first.
+
+A read that fails is recorded as a `ReadError` and the snapshot is partial; only a missing
+InferenceService (404) or an API server that does not answer at all ends the request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..kube import Deadline, Kube, Ledger
+from ..kube import errors as kerr
+from ..kube import resources as R
+from ..objects import conditions as cond
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import as_list, dig, name_of
+from . import redact, topology
+from .snapshot import LogExcerpt, Obj, ReadError, Snapshot
+
+# Label values of the Knative networking controllers whose logs explain ingress probe failures.
+NETWORKING_CONTROLLERS = ("net-istio-controller", "networking-istio", "net-kourier-controller",
+                          "net-contour-controller", "net-gateway-api-controller")
+
+
+@dataclass(frozen=True)
+class GatherSettings:
+    deadline_seconds: float = 10.0
+    max_requests: int = 20
+    knative_namespace: str = "knative-serving"
+    log_tail_lines: int = 200
+    log_limit_bytes: int = 64 * 1024
+    controller_log_tail_lines: int = 1000
+    controller_log_limit_bytes: int = 512 * 1024
+    controller_log_keep_lines: int = 40
+    event_limit: int = 200
+
+
+class IsvcNotFound(Exception):
+    def __init__(self, namespace: str, name: str, message: str, ledger: Ledger) -> None:
+        super().__init__(message)
+        self.namespace, self.name, self.message, self.ledger = namespace, name, message, ledger
+
+
+class ApiUnavailable(Exception):
+    """The API server did not answer any read: nothing can be diagnosed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Read:
+    key: str
+    what: str
+    resource: str
+    call: Callable[[Ledger, Deadline], Any]
+    # a 404 on this list means the API (a CRD) is not installed, which is a fact, not an error
+    optional_api: str = ""
+
+
+class _Missing:
+    """Stands for an optional API that the cluster does not serve."""
+
+
+MISSING = _Missing()
+
+
+class Gatherer:
+    def __init__(self, kube: Kube, pool: Executor, settings: GatherSettings | None = None) -> None:
+        self.kube = kube
+        self.pool = pool
+        self.settings = settings or GatherSettings()
+
+    # -- the waves -----------------------------------------------------------------------------
+
+    def gather(self, namespace: str, name: str) -> Snapshot:
+        ledger, deadline = Ledger(), Deadline.after(self.settings.deadline_seconds)
+        errors: list[ReadError] = []
+        first = self._run(self._first_wave(namespace, name), ledger, deadline, errors)
+        isvc = first.get("isvc")
+        isvc_error = next((e for e in errors if e.resource == R.INFERENCE_SERVICES.label), None)
+        if isvc_error and isvc_error.code == 404:
+            raise IsvcNotFound(namespace, name, isvc_error.message, ledger)
+        if len(errors) == len(first) and all(e.code == 0 and e.reason != "Timeout" for e in errors):
+            raise ApiUnavailable(errors[0].message if errors else "the API server did not answer")
+        snap = Snapshot(
+            namespace=namespace, name=name, isvc=redact.obj(isvc) if isinstance(isvc, dict) else {},
+            read_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            pods=_items(first.get("pods")), knative_services=_items(first.get("ksvc")),
+            revisions=_items(first.get("revisions")), deployments=_items(first.get("deployments")),
+            services=_items(first.get("services")),
+            virtual_services=_items(first.get("vs_knative")) + _items(first.get("vs_kserve")),
+            events=_items(first.get("events_isvc")),
+            knative_installed=first.get("ksvc") is not MISSING,
+            istio_installed=first.get("vs_knative") is not MISSING,
+        )
+        budget = self.settings.max_requests - ledger.requests
+        second_reads = self._second_wave(snap)
+        wants_controller = any(r.key == "controller_pods" for r in second_reads)
+        second_reads = second_reads[: max(budget - (1 if wants_controller else 0), 0)]
+        second = self._run(second_reads, ledger, deadline, errors)
+        third_reads = self._third_wave(snap, second)[: max(self.settings.max_requests - ledger.requests, 0)]
+        third = self._run(third_reads, ledger, deadline, errors)
+        logs = tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
+        controller_logs = tuple(v for v in third.values() if isinstance(v, LogExcerpt))
+        events = {dig(e, "metadata", "uid") or id(e): e for e in snap.events}
+        for k, v in second.items():
+            if k.startswith("events:"):
+                for e in _items(v):
+                    events[dig(e, "metadata", "uid") or id(e)] = e
+        runtimes = None
+        if "runtimes" in second or "cluster_runtimes" in second:
+            runtimes = _items(second.get("runtimes")) + _items(second.get("cluster_runtimes"))
+        return dataclasses.replace(
+            snap,
+            events=tuple(events.values()),
+            logs=logs,
+            controller_logs=controller_logs,
+            knative_ingresses=_items(second.get("kingresses")),
+            ingresses=_items(second.get("ingresses")),
+            runtimes=runtimes,
+            authorization_policies=_items(second.get("authz")) if "authz" in second else None,
+            resource_quotas=_items(second.get("quotas")) if "quotas" in second else None,
+            limit_ranges=_items(second.get("limit_ranges")) if "limit_ranges" in second else None,
+            errors=tuple(errors),
+            requests=ledger.requests,
+            bytes_read=ledger.bytes_read,
+        )
+
+    def _run(self, reads: list[Read], ledger: Ledger, deadline: Deadline, errors: list[ReadError]) -> dict[str, Any]:
+        if not reads:
+            return {}
+        futures: dict[Future[Any], Read] = {self.pool.submit(r.call, ledger, deadline): r for r in reads}
+        done, pending = wait(futures, timeout=max(deadline.remaining(), 0))
+        out: dict[str, Any] = {}
+        for f in pending:
+            r = futures[f]
+            f.cancel()
+            errors.append(ReadError(r.what, r.resource, 0, "Timeout",
+                                    f"no answer within the diagnosis deadline of {self.settings.deadline_seconds:g}s"))
+        for f in done:
+            r = futures[f]
+            try:
+                out[r.key] = f.result()
+            except kerr.NotFound as e:
+                if r.optional_api and "could not find the requested resource" in e.message:
+                    out[r.key] = MISSING
+                elif r.resource == R.INFERENCE_SERVICES.label or r.key.startswith("log:"):
+                    errors.append(ReadError(r.what, r.resource, e.code, e.reason, e.message))
+                else:
+                    out[r.key] = {"items": []}
+            except kerr.KubeError as e:
+                errors.append(ReadError(r.what, r.resource, e.code, e.reason, redact.text(e.message)))
+        return out
+
+    # -- what to read --------------------------------------------------------------------------
+
+    def _list(self, key: str, what: str, r: R.Resource, namespace: str | None, labels: str | None = None,
+              fields: str | None = None, limit: int | None = None, optional_api: str = "") -> Read:
+        def call(ledger: Ledger, deadline: Deadline) -> Any:
+            return self.kube.list(r, namespace, labels=labels, fields=fields, limit=limit, ledger=ledger,
+                                  deadline=deadline)
+        return Read(key, what, r.label, call, optional_api)
+
+    def _first_wave(self, ns: str, name: str) -> list[Read]:
+        owned = f"serving.kserve.io/inferenceservice={name}"
+        routes = ",".join(f"{name}-{c}{suffix}" for c in isvclib.COMPONENTS for suffix in ("", "-default"))
+
+        def get_isvc(ledger: Ledger, deadline: Deadline) -> Any:
+            return self.kube.get(R.INFERENCE_SERVICES, ns, name, ledger=ledger, deadline=deadline)
+
+        return [
+            Read("isvc", f"InferenceService {ns}/{name}", R.INFERENCE_SERVICES.label, get_isvc),
+            self._list("pods", "pods of the InferenceService", R.PODS, ns, labels=owned),
+            self._list("ksvc", "Knative services", R.KNATIVE_SERVICES, ns, labels=owned, optional_api="knative"),
+            self._list("revisions", "Knative revisions", R.REVISIONS, ns, labels=owned, optional_api="knative"),
+            self._list("deployments", "Deployments", R.DEPLOYMENTS, ns, labels=owned),
+            self._list("services", "Services", R.SERVICES, ns, labels=owned),
+            self._list("vs_knative", "Knative VirtualServices", R.VIRTUAL_SERVICES, ns,
+                       labels=f"serving.knative.dev/route in ({routes})", optional_api="istio"),
+            self._list("vs_kserve", "the KServe VirtualService", R.VIRTUAL_SERVICES, ns,
+                       fields=f"metadata.name={name}", optional_api="istio"),
+            self._list("events_isvc", "events of the InferenceService", R.EVENTS, ns,
+                       fields=f"involvedObject.name={name},involvedObject.kind=InferenceService",
+                       limit=self.settings.event_limit),
+        ]
+
+    def _events(self, ns: str, kind: str, name: str) -> Read:
+        return self._list(f"events:{kind}:{name}", f"events of {kind} {name}", R.EVENTS, ns,
+                          fields=f"involvedObject.name={name},involvedObject.kind={kind}",
+                          limit=self.settings.event_limit)
+
+    def _log(self, ns: str, pod: str, container: str, previous: bool) -> Read:
+        s = self.settings
+
+        def call(ledger: Ledger, deadline: Deadline) -> LogExcerpt:
+            text = self.kube.log(ns, pod, container, previous=previous, tail_lines=s.log_tail_lines,
+                                 limit_bytes=s.log_limit_bytes, ledger=ledger, deadline=deadline)
+            truncated = len(text.encode()) >= s.log_limit_bytes or text.count("\n") >= s.log_tail_lines
+            return LogExcerpt(ns, pod, container, previous, redact.text(text), truncated)
+
+        what = f"{'previous ' if previous else ''}log of {container} in pod {pod}"
+        return Read(f"log:{pod}:{container}:{previous}", what, "pods/log", call)
+
+    def _second_wave(self, s: Snapshot) -> list[Read]:
+        """Reads in order of usefulness; the caller keeps as many as the request budget allows."""
+        ns = s.namespace
+        logs: list[Read] = []
+        pod_events: list[Read] = []
+        revision_events: list[Read] = []
+        for component in isvclib.components(s.isvc) or ["predictor"]:
+            latest = topology.latest_revision(s, component)
+            if latest is not None and not cond.is_true(latest, "Ready"):
+                revision_events.append(self._events(ns, "Revision", name_of(latest)))
+            failing = topology.failing_current_pods(s, component)
+            for pod in failing[:2]:
+                pod_events.append(self._events(ns, "Pod", name_of(pod)))
+            if failing:
+                logs.extend(self._logs_for(ns, failing[0]))
+        reads: list[Read] = []
+        reads += [r for r in logs if ":storage-initializer:" in r.key]
+        reads += [r for r in logs if ":storage-initializer:" not in r.key and r.key.endswith(":True")]
+        reads += pod_events[:1] + revision_events[:1]
+        if _ingress_not_ready(s):
+            reads.append(self._list("controller_pods", "Knative networking controller pods", R.PODS,
+                                    self.settings.knative_namespace,
+                                    labels=f"app in ({','.join(NETWORKING_CONTROLLERS)})"))
+        if _needs_runtimes(s):
+            reads.append(self._list("runtimes", "ServingRuntimes", R.SERVING_RUNTIMES, ns, optional_api="kserve"))
+            reads.append(self._list("cluster_runtimes", "ClusterServingRuntimes", R.CLUSTER_SERVING_RUNTIMES, None,
+                                    optional_api="kserve"))
+        reads += [r for r in logs if r not in reads]
+        reads += pod_events[1:] + revision_events[1:]
+        if _ingress_not_ready(s):
+            reads.append(self._list("kingresses", "Knative ingresses", R.KNATIVE_INGRESSES, ns,
+                                    labels=f"serving.knative.dev/route in ({_route_names(s)})", optional_api="knative"))
+            if s.istio_installed:
+                reads.append(self._list("authz", "Istio AuthorizationPolicies", R.AUTHORIZATION_POLICIES, ns,
+                                        optional_api="istio"))
+        if isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services),
+                                   has_raw=bool(s.deployments)) == isvclib.RAW:
+            reads.append(self._list("ingresses", "the Ingress", R.INGRESSES, ns, fields=f"metadata.name={s.name}"))
+        if _quota_suspected(s):
+            reads.append(self._list("quotas", "ResourceQuotas", R.RESOURCE_QUOTAS, ns))
+            reads.append(self._list("limit_ranges", "LimitRanges", R.LIMIT_RANGES, ns))
+        return reads
+
+    def _logs_for(self, ns: str, pod: Obj) -> list[Read]:
+        out = []
+        for c in podlib.containers(pod):
+            if c.name in podlib.SIDECARS or c.ready:
+                continue
+            previous = bool(c.last_terminated) and not c.running and not c.terminated
+            failed_before = (c.last_terminated.get("exitCode") or 0) != 0
+            if c.crash_looping or c.exited_with_error or failed_before or (not c.init and c.oom_killed()):
+                out.append(self._log(ns, c.pod, c.name, previous))
+            elif not c.init and c.running and c.restarts == 0:
+                out.append(self._log(ns, c.pod, c.name, False))
+        return out
+
+    def _third_wave(self, s: Snapshot, second: dict[str, Any]) -> list[Read]:
+        pods = [p for p in _items(second.get("controller_pods")) if podlib.phase(p) == "Running"]
+        if not pods:
+            return []
+        pod = sorted(pods, key=name_of)[0]
+        container = str(dig(pod, "spec", "containers", 0, "name", default="controller"))
+        hosts = _hosts(s)
+        st = self.settings
+
+        def call(ledger: Ledger, deadline: Deadline) -> LogExcerpt:
+            text = self.kube.log(st.knative_namespace, name_of(pod), container, tail_lines=st.controller_log_tail_lines,
+                                 limit_bytes=st.controller_log_limit_bytes, ledger=ledger, deadline=deadline)
+            kept = [line for line in text.splitlines() if any(h in line for h in hosts)]
+            truncated = len(kept) > st.controller_log_keep_lines
+            return LogExcerpt(st.knative_namespace, name_of(pod), container, False,
+                              redact.text("\n".join(kept[-st.controller_log_keep_lines:])), truncated,
+                              filter=" | ".join(hosts))
+
+        return [Read(f"controller_log:{name_of(pod)}", f"log of {name_of(pod)} in {st.knative_namespace}", "pods/log",
+                     call)]
+
+
+def _items(value: Any) -> tuple[Obj, ...]:
+    if not isinstance(value, dict):
+        return ()
+    return tuple(redact.obj(i) for i in as_list(value.get("items")) if isinstance(i, dict))
+
+
+def _route_names(s: Snapshot) -> str:
+    return ",".join(name_of(k) for k in s.knative_services) or f"{s.name}-predictor"
+
+
+def _hosts(s: Snapshot) -> list[str]:
+    """What a controller log line about this service contains: its hosts and its reconcile key."""
+    out = []
+    for k in s.knative_services:
+        out += [f"{name_of(k)}.{s.namespace}", f'"{s.namespace}/{name_of(k)}"']
+    return out or [f"{s.name}-predictor.{s.namespace}"]
+
+
+def _ingress_not_ready(s: Snapshot) -> bool:
+    for obj in (s.isvc, *s.knative_services):
+        for c in cond.conditions(obj):
+            if c.get("reason") == "IngressNotConfigured":
+                return True
+    for k in s.knative_services:
+        rc = cond.condition(k, "RoutesReady")
+        if cond.is_true(k, "ConfigurationsReady") and rc is not None and rc.get("status") != "True":
+            return True
+    return False
+
+
+def _needs_runtimes(s: Snapshot) -> bool:
+    failure = isvclib.last_failure(s.isvc)
+    text = f"{failure.get('reason', '')} {failure.get('message', '')}".lower()
+    if "runtime" in text:
+        return True
+    if any("runtime" in str(c.get("reason", "")).lower() for c in cond.conditions(s.isvc)):
+        return True
+    if s.isvc and not s.knative_services and not s.deployments and dig(s.isvc, "spec", "predictor", "model"):
+        return True
+    for comp in isvclib.components(s.isvc):
+        for pod in topology.current_pods(s, comp):
+            for c in podlib.containers(pod):
+                if c.oom_killed() and not c.init:
+                    sc = isvclib.serving_container(s.isvc, comp, c.name)
+                    if sc is None or not dig(sc.resources, "limits", "memory"):
+                        return True
+    return False
+
+
+def _quota_suspected(s: Snapshot) -> bool:
+    for obj in (*s.revisions, *s.deployments):
+        for c in cond.conditions(obj):
+            if c.get("reason") == "FailedCreate" or (c.get("type") == "ReplicaFailure" and c.get("status") == "True"):
+                return True
+    return any(e.get("reason") == "FailedCreate" for e in s.events)
+

@@ -1,0 +1,90 @@
+"""Secrets never leave the service: redaction of objects, log lines and messages at gather time.
+
+Redacting when evidence is gathered (not when it is shown) means no diagnoser, renderer or log line
+can leak what it never received. Environment values are dropped entirely except for a few names
+that carry locations (which are kept with credentials stripped); `valueFrom` references name a
+Secret without revealing it and are kept. Free text (logs, termination messages, condition and event
+messages) is scrubbed of the shapes credentials take: keys and secrets in assignments, bearer tokens,
+credentials in URLs, signed-URL parameters, AWS access keys, JWTs and PEM private keys.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REDACTED = "<redacted>"
+
+# Environment variables whose value is a location a diagnosis shows (credentials still stripped).
+SHOWN_ENV = frozenset({"STORAGE_URI", "MODEL_NAME", "MODEL_DIR", "PROTOCOL", "PORT", "HTTP_PORT", "GRPC_PORT",
+                       "AWS_REGION", "AWS_DEFAULT_REGION", "S3_ENDPOINT", "AWS_ENDPOINT_URL", "S3_USE_HTTPS",
+                       "S3_VERIFY_SSL", "KSERVE_CONTAINER_NAME"})
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
+     "-----BEGIN PRIVATE KEY-----" + REDACTED + "-----END PRIVATE KEY-----"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), REDACTED),
+    (re.compile(r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[A-Z0-9]{16}\b"), REDACTED),
+    (re.compile(r"(?i)\b(ghp|gho|ghs|ghu|github_pat|glpat|xox[abpr]|hf|sk)[-_][A-Za-z0-9_-]{16,}"), REDACTED),
+    # scheme://user:password@host -> scheme://<redacted>@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@"), r"\1" + REDACTED + "@"),
+    # signed URL parameters
+    (re.compile(r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
+                r"x-goog-credential|sig|signature|token|access_token|sv|se|skoid|sktid)=)[^&\s\"']+"),
+     r"\1" + REDACTED),
+    # key=value / key: value / "key": "value" where the key names a secret
+    (re.compile(r"(?i)([\"']?\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+                r"private[_-]?key|authorization)(?![\w-])[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&\"'}]+)"),
+     r"\1" + REDACTED),
+]
+
+
+def text(value: str) -> str:
+    if not value:
+        return value
+    for pattern, repl in _PATTERNS:
+        value = pattern.sub(repl, value)
+    return value
+
+
+def _env(env: Any) -> Any:
+    if not isinstance(env, list):
+        return env
+    out = []
+    for item in env:
+        if isinstance(item, dict) and "value" in item:
+            name = str(item.get("name", ""))
+            shown = name in SHOWN_ENV or name.endswith(("_URI", "_URL"))
+            out.append({**item, "value": text(str(item["value"])) if shown else REDACTED})
+        else:
+            out.append(item)
+    return out
+
+
+def obj(value: Any, key: str = "") -> Any:
+    """A redacted deep copy of a JSON value."""
+    if isinstance(value, dict):
+        if key == "data" and value and all(isinstance(v, str) for v in value.values()):
+            return dict.fromkeys(value, REDACTED)  # Secret-like data blocks, wherever they appear
+        out = {}
+        for k, v in value.items():
+            if k == "env":
+                out[k] = [obj(e) for e in _env(v)] if isinstance(v, list) else obj(v, k)
+            elif k == "last-applied-configuration" or k.endswith("/last-applied-configuration"):
+                out[k] = REDACTED  # a second copy of the spec, env values included
+            else:
+                out[k] = obj(v, k)
+        return out
+    if isinstance(value, list):
+        return [obj(v, key) for v in value]
+    if isinstance(value, str):
+        return text(value)
+    return value
+
+
+def config_map(value: dict[str, Any]) -> dict[str, Any]:
+    """ConfigMaps are configuration, not secrets: keep data, scrub it like text."""
+    out = obj({k: v for k, v in value.items() if k != "data"})
+    out["data"] = {k: text(str(v)) for k, v in (value.get("data") or {}).items()}
+    return out

@@ -1,0 +1,90 @@
+"""Which objects are the current state of each component, and which are history.
+
+A component's pods and events outlive the revisions that made them: a canary's old revision keeps
+serving while the new one fails, and scaled-down revisions leave pods terminating and events behind.
+Findings must be about the current state, so every diagnoser asks here which revision is the latest
+one created (the one being rolled out), which revisions take traffic, and which pods belong to them.
+For RawDeployment, the current pods are those of the newest pod template of the component's
+Deployment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import as_list, created, dig, labels_of, name_of
+from .snapshot import Obj, Snapshot
+
+
+def latest_revision_name(s: Snapshot, component: str) -> str:
+    ksvc = s.knative_service(component)
+    name = dig(ksvc, "status", "latestCreatedRevisionName") if ksvc else None
+    name = name or isvclib.component_status(s.isvc, component).get("latestCreatedRevision")
+    if name:
+        return str(name)
+    revs = sorted(s.revisions_of(component), key=lambda r: (created(r), name_of(r)))
+    return name_of(revs[-1]) if revs else ""
+
+
+def latest_revision(s: Snapshot, component: str) -> Obj | None:
+    name = latest_revision_name(s, component)
+    return s.revision(name) if name else None
+
+
+def ready_revision_name(s: Snapshot, component: str) -> str:
+    ksvc = s.knative_service(component)
+    name = dig(ksvc, "status", "latestReadyRevisionName") if ksvc else None
+    return str(name or isvclib.component_status(s.isvc, component).get("latestReadyRevision") or "")
+
+
+def traffic(s: Snapshot, component: str) -> list[dict[str, Any]]:
+    ksvc = s.knative_service(component)
+    t = as_list(dig(ksvc, "status", "traffic")) if ksvc else []
+    return t or as_list(isvclib.component_status(s.isvc, component).get("traffic"))
+
+
+def serving_revision_names(s: Snapshot, component: str) -> list[str]:
+    """Revisions that take a share of traffic (the ones requests reach today)."""
+    out = []
+    for t in traffic(s, component):
+        name = t.get("revisionName") if isinstance(t, dict) else None
+        if name and (t.get("percent") or 0) > 0 and name not in out:
+            out.append(str(name))
+    return out
+
+
+def current_raw_pods(s: Snapshot, component: str) -> list[Obj]:
+    pods = [p for p in s.pods_of(component) if not podlib.is_terminating(p)]
+    if not pods:
+        return []
+    newest = max(pods, key=lambda p: (created(p), name_of(p)))
+    current_hash = podlib.template_hash(newest)
+    return [p for p in pods if podlib.template_hash(p) == current_hash]
+
+
+def current_pods(s: Snapshot, component: str) -> list[Obj]:
+    """Pods of the revision being rolled out (Serverless) or the newest template (RawDeployment)."""
+    if s.knative_services or s.revisions:
+        latest = latest_revision_name(s, component)
+        return [p for p in s.pods_of(component) if podlib.revision(p) == latest and not podlib.is_terminating(p)]
+    return current_raw_pods(s, component)
+
+
+def serving_pods(s: Snapshot, component: str) -> list[Obj]:
+    names = set(serving_revision_names(s, component))
+    return [p for p in s.pods_of(component) if podlib.revision(p) in names and not podlib.is_terminating(p)]
+
+
+def failing_current_pods(s: Snapshot, component: str) -> list[Obj]:
+    return [p for p in current_pods(s, component) if podlib.unhealthy(p)]
+
+
+def is_history(s: Snapshot, obj: Obj) -> bool:
+    """Whether an object belongs to a revision that is neither the latest nor serving."""
+    rev = labels_of(obj).get("serving.knative.dev/revision")
+    if not rev:
+        return False
+    comp = labels_of(obj).get("component", "predictor")
+    return rev != latest_revision_name(s, comp) and rev not in serving_revision_names(s, comp)
