@@ -5,6 +5,7 @@
     python3 dev.py test    # .venv + ruff + the whole test suite (what CI runs)
     python3 dev.py bench   # .venv + the benchmarks (prints a table)
     python3 dev.py setup   # only create or refresh .venv
+    python3 dev.py docs    # regenerate docs/findings.md and openapi.yaml from the code
 
 Standard library only: this file runs before the virtual environment exists.
 """
@@ -156,6 +157,9 @@ def main() -> None:
         run(int(extra[0]) if extra else 8080)
     elif cmd == "test":
         test(extra)
+    elif cmd == "docs":
+        setup()
+        subprocess.run([str(PY), "-m", "service.docs"], cwd=ROOT, check=True)
     elif cmd == "bench":
         bench(extra)
     else:

@@ -241,6 +241,17 @@ class Registry:
             self.add(ResourceType(t.group, (version,), t.kind, t.plural, t.namespaced, builtin=t.builtin))
         return self._by_kind[(group, obj["kind"])]
 
+    def keep_only_declared_custom(self, keep: set[tuple[str, str]]) -> None:
+        """Serve custom resources only where a CRD (or a stored object) declares them.
+
+        A bundle that carries CustomResourceDefinitions describes which APIs its cluster has: a
+        cluster without Knative answers 404 for Knative's resources, and so must the sandbox.
+        """
+        for key, t in list(self._by_key.items()):
+            if not t.builtin and key not in keep:
+                del self._by_key[key]
+                self._by_kind.pop((t.group, t.kind), None)
+
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         t = self._by_key.get((group, plural))
         return t if t is not None and version in t.versions else None

@@ -83,7 +83,9 @@ class Sandbox:
         self.loaded: list[str] = []
         self.skipped: list[tuple[str, str]] = []
         users: list[dict[str, Any]] = []
+        bundles_seen: list[Bundle] = []
         for b in bundles:
+            bundles_seen.append(b)
             why = self._load(b)
             if why:
                 self.skipped.append((b.name, why))
@@ -93,12 +95,22 @@ class Sandbox:
             users.extend(b.users)
             for rule in b.faults:
                 self.faults.add(rule)
+        self._declare_apis(bundles_seen)
         self.authn = Authenticator(self.admin_token, users)
         self.authz = Authorizer(self.store, self.registry)
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG)
         self._requests_lock = threading.Lock()
 
     # -- loading -------------------------------------------------------------------------------
+
+    def _declare_apis(self, bundles: list[Bundle]) -> None:
+        crds = [o for b in bundles for o in b.objects if o.get("kind") == "CustomResourceDefinition"]
+        if not crds:
+            return  # no CRDs given: serve every custom API the table knows, as a fully installed cluster
+        keep = {(str((c.get("spec") or {}).get("group", "")), str(((c.get("spec") or {}).get("names") or {})
+                                                                  .get("plural", ""))) for c in crds}
+        keep |= {key for key, bucket in self.store.iter_all() if bucket}
+        self.registry.keep_only_declared_custom(keep)
 
     def _load(self, b: Bundle) -> str | None:
         """Store a bundle's objects, or say why it collides with what is loaded already."""

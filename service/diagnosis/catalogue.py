@@ -37,3 +37,26 @@ def catalogue() -> dict[str, Code]:
 
 def get(code: str) -> Code:
     return catalogue()[code]
+
+
+def markdown() -> str:
+    """docs/findings.md: the catalogue as a document (a test keeps the committed copy in step)."""
+    lines = [
+        "# Finding codes",
+        "",
+        "Generated from `service/diagnosis/codes.yaml` by `python3 dev.py docs`; do not edit by hand.",
+        "Codes keep their names and meanings once shipped (see `../shared/FINDINGS.md`).",
+        "",
+        "| code | default severity | what it means | suppressed by |",
+        "|---|---|---|---|",
+    ]
+    for c in catalogue().values():
+        lines.append(f"| `{c.code}` | {c.severity} | {c.meaning} | "
+                     f"{', '.join(f'`{s}`' for s in sorted(c.suppressed_by)) or ''} |")
+    lines += ["", "## Explanations", ""]
+    for c in catalogue().values():
+        lines += [f"### `{c.code}`", "", f"**{c.title}**", ""]
+        for variant, text in c.explanations.items():
+            lines += [f"- *{variant}*: {' '.join(text.split())}"]
+        lines.append("")
+    return "\n".join(lines)

@@ -149,7 +149,7 @@ class Kube:
             query["field_selector"] = fields
         if limit:
             query["limit"] = limit
-        opts: dict[str, Any] = dict(ledger=ledger, deadline=deadline, retry=True, **query)
+        opts: dict[str, Any] = {"ledger": ledger, "deadline": deadline, "retry": True, **query}
         if r.core:
             if r.namespaced and namespace is not None:
                 return self._call("list", r.label, getattr(self.core, f"list_namespaced_{r.core}"), namespace, **opts)
