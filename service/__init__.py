@@ -16,8 +16,9 @@ from .config import Settings
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by `config` (tests inject here)."""
-    from .api import diagnose, errors, health
+    from .api import diagnose, errors, health, remediate
     from .doctor import Doctor
+    from .remediate import Remediation
 
     settings = Settings.from_env(overrides=config)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -25,9 +26,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["kserve_doctor"] = (config or {}).get("doctor") or Doctor(settings)
+    doctor = (config or {}).get("doctor") or Doctor(settings)
+    app.extensions["kserve_doctor"] = doctor
+    app.extensions["kserve_doctor_remediation"] = Remediation(doctor.kube, settings)
     app.extensions["kserve_doctor_settings"] = settings
     errors.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(diagnose.bp)
+    app.register_blueprint(remediate.bp)
     return app

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from ..doctor import ApiUnavailable, Doctor, NotFoundAnswer, name_problem
-from .errors import InvalidName, Unavailable
+from ..errors import InvalidName, Unavailable
 
 bp = Blueprint("diagnose", __name__)
 

@@ -12,44 +12,13 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from ..errors import ApiError
+
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
                406: "NOT_ACCEPTABLE", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
                422: "UNPROCESSABLE", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL", 503: "UNAVAILABLE"}
-
-
-class ApiError(Exception):
-    """An answer other than success, with a stable machine-readable code."""
-
-    status = 400
-    code = "BAD_REQUEST"
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-        self.details = details or {}
-        self.extra = extra or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}, **self.extra}
-
-
-class InvalidName(ApiError):
-    status, code = 400, "INVALID_NAME"
-
-
-class NotFound(ApiError):
-    status, code = 404, "NOT_FOUND"
-
-
-class Unavailable(ApiError):
-    status, code = 503, "API_UNAVAILABLE"
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:

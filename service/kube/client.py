@@ -178,8 +178,9 @@ class Kube:
 
     def patch(self, r: Resource, namespace: str, name: str, ops: Sequence[Mapping[str, Any]], *,
               dry_run: bool, ledger: Ledger | None = None, deadline: Deadline | None = None) -> dict[str, Any]:
-        """An RFC 6902 JSON patch; the client sends application/json-patch+json for a list body."""
-        opts: dict[str, Any] = {"ledger": ledger, "deadline": deadline, "retry": False}
+        """An RFC 6902 JSON patch (the content type is forced: the client's default for custom objects is merge)."""
+        opts: dict[str, Any] = {"ledger": ledger, "deadline": deadline, "retry": False,
+                                "_content_type": "application/json-patch+json"}
         if dry_run:
             opts["dry_run"] = "All"
         body = [dict(op) for op in ops]

@@ -1,0 +1,120 @@
+"""What a remediator is: an id, what it changes, its parameters, the codes it fixes, the RBAC it needs,
+and a planner that turns a target and parameters into a Plan of JSON patches.
+
+Planners read the cluster through a narrow read-only interface (they need the object as it is now to
+build `test` operations) and never write: applying a plan is the service's job, after the checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import marshmallow
+import yaml
+
+from service.kube.resources import Resource
+
+from .patch import Op
+
+
+class Reader(Protocol):
+    """The reads a planner may make (the service implements it over the official client), and the operator's
+    settings planners honour."""
+
+    max_memory: str          # KSERVE_DOCTOR_MAX_MEMORY
+    knative_namespace: str   # KSERVE_DOCTOR_KNATIVE_NAMESPACE
+
+    def get(self, r: Resource, namespace: str, name: str) -> dict[str, Any]: ...
+
+    def list(self, r: Resource, namespace: str | None, *, labels: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class PlanRefused(Exception):
+    """The parameters cannot make a valid plan (the answer is 422, naming the field)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Target:
+    namespace: str
+    name: str
+
+
+@dataclass
+class Change:
+    """One object the plan patches: where it is, the RFC 6902 patch, and the object before and after."""
+
+    resource: Resource
+    before: dict[str, Any]
+    ops: list[Op]
+    after: dict[str, Any]
+    volatile: frozenset[int] = frozenset()  # ops whose value (a timestamp) is not part of the plan's identity
+
+    @property
+    def namespace(self) -> str:
+        return str((self.before.get("metadata") or {}).get("namespace", ""))
+
+    @property
+    def name(self) -> str:
+        return str((self.before.get("metadata") or {}).get("name", ""))
+
+    def ref(self) -> dict[str, Any]:
+        meta = self.before.get("metadata") or {}
+        out = {"apiVersion": self.resource.api_version, "kind": self.resource.kind, "name": meta.get("name", ""),
+               "resourceVersion": meta.get("resourceVersion", "")}
+        if self.resource.namespaced:
+            out["namespace"] = meta.get("namespace", "")
+        return out
+
+    def identity(self) -> dict[str, Any]:
+        ops = [dict(op, value="<volatile>") if i in self.volatile else op for i, op in enumerate(self.ops)]
+        return {"object": self.ref(), "patch": ops}
+
+    def diff(self) -> str:
+        """A unified diff of the object as YAML (status and managed fields left out)."""
+        def show(obj: dict[str, Any]) -> list[str]:
+            trimmed = {k: v for k, v in obj.items() if k != "status"}
+            meta = {k: v for k, v in (trimmed.get("metadata") or {}).items() if k not in ("managedFields",)}
+            trimmed["metadata"] = meta
+            return yaml.safe_dump(trimmed, sort_keys=False, default_flow_style=False).splitlines(keepends=True)
+
+        label = f"{self.resource.kind.lower()}/{self.name}"
+        return "".join(difflib.unified_diff(show(self.before), show(self.after), f"a/{label}", f"b/{label}", n=3))
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)  # the parameters as resolved (defaults filled in)
+
+    @property
+    def plan_id(self) -> str:
+        canonical = json.dumps([c.identity() for c in self.changes], sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+    @property
+    def noop(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class Remediator:
+    id: str
+    title: str
+    changes: str                       # what it changes, in a sentence
+    fixes: tuple[str, ...]             # finding codes it is offered for
+    params: type[marshmallow.Schema]   # its parameters
+    rbac: tuple[dict[str, Any], ...]   # the PolicyRules the service account needs to apply it
+    plan: Callable[[Reader, Target, dict[str, Any]], Plan]
+    # what SubjectAccessReview asks the caller may do, per change: (verb, resource) of the object patched
+    verb: str = "patch"
