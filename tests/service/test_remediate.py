@@ -243,3 +243,49 @@ def test_the_catalogue_lists_each_remediator_with_its_schema_and_whether_it_is_e
     assert items["restart-pods"]["enabled"] is True and items["raise-memory-limit"]["enabled"] is False
     assert items["raise-memory-limit"]["fixes"] == ["CONTAINER_OOM_KILLED"]
     assert items["skip-tag-resolution"]["params"]["required"] == ["registry"]
+
+
+def two_object_plan(reader, target, params):
+    """A plan over two objects (the InferenceService and Knative's config), to prove all-or-nothing."""
+    from remediations import Change, Plan
+    from remediations.patch import PatchBuilder
+    from service.kube import resources as R
+
+    isvc_obj = reader.get(R.INFERENCE_SERVICES, target.namespace, target.name)
+    cm = reader.get(R.CONFIG_MAPS, "knative-serving", "config-deployment")
+    a = PatchBuilder(isvc_obj).set(["spec", "predictor", "minReplicas"], 4)
+    b = PatchBuilder(cm).set(["data", "progress-deadline"], "20m")
+    return Plan([Change(R.INFERENCE_SERVICES, isvc_obj, a.ops, a.doc), Change(R.CONFIG_MAPS, cm, b.ops, b.doc)])
+
+
+class RivalOnSecondWrite(Kube):
+    """Edits the second object between the two writes of the plan, through the API."""
+
+    def __init__(self, api, rival_api):
+        super().__init__(api)
+        self.core = client.CoreV1Api(api)
+        self.rival = client.CoreV1Api(rival_api)
+
+    def patch(self, r, namespace, name, ops, *, dry_run, **kw):
+        if not dry_run and r.kind == "ConfigMap" and any(op["path"] == "/data/progress-deadline" for op in ops):
+            self.rival.patch_namespaced_config_map(name, namespace, {"data": {"other": "edit"}})
+        return super().patch(r, namespace, name, ops, dry_run=dry_run, **kw)
+
+
+def test_a_plan_over_several_objects_is_all_or_nothing(cluster, monkeypatch):
+    from remediations import REMEDIATORS
+    from remediations.base import Remediator
+    from remediations.restart_pods import RestartPodsParams
+
+    r, api = cluster
+    monkeypatch.setitem(REMEDIATORS, "two-objects", Remediator(
+        "two-objects", "test", "two objects", (), RestartPodsParams, (), two_object_plan))
+    admin = {"Authorization": f"Bearer {r.sandbox.admin_token}"}
+    spec_before = isvc(api)["spec"]
+    kube = RivalOnSecondWrite(config.new_client_from_config(str(r.kubeconfig_path)), api)
+    resp = app_for(r, enabled="two-objects", kube=kube).post(
+        "/remediate", json=request(id="two-objects", dryRun=False), headers=admin)
+    assert resp.status_code == 409, resp.get_json()
+    assert isvc(api)["spec"] == spec_before, "the first write was rolled back"
+    data = client.CoreV1Api(api).read_namespaced_config_map("config-deployment", "knative-serving").data
+    assert "progress-deadline" not in data and data["other"] == "edit"
