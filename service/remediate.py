@@ -27,6 +27,7 @@ from marshmallow import ValidationError
 from remediations import REMEDIATORS, Plan, PlanRefused, Remediator, Target
 from remediations.base import Change
 
+from . import metrics
 from .config import Settings
 from .doctor import name_problem
 from .errors import ApiError, Conflict, Forbidden, InvalidName, NotFound, Unauthorized, Unavailable, Unprocessable
@@ -233,8 +234,8 @@ class Remediation:
             try:
                 self.kube.patch(c.resource, c.namespace, c.name, inverse, dry_run=False)
             except kerr.KubeError as e:
-                audit.error(json.dumps({"event": "remediation", "outcome": "rollback-failed",
-                                        "object": c.ref(), "error": e.message}))
+                audit.error("rollback failed", extra={"outcome": "rollback-failed", "object": c.ref(),
+                                                      "error": e.message})
                 raise ApiError(f"a multi-object change failed half-way and {c.resource.kind} {c.name} could not be "
                                f"rolled back: {e.message}", code="PARTIALLY_APPLIED", status=500) from e
 
@@ -259,7 +260,7 @@ class Remediation:
                 "firstTimestamp": now, "lastTimestamp": now, "count": 1,
             })
         except kerr.KubeError as e:
-            audit.warning(json.dumps({"event": "remediation-event", "outcome": "not-recorded", "error": e.message}))
+            audit.warning("the remediation event could not be recorded", extra={"error": e.message})
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -274,14 +275,16 @@ class Remediation:
 
     def _audit(self, outcome: str, req: RemediateRequest, caller: Caller | None, plan: Plan | None,
                reason: str = "") -> None:
-        audit.info(json.dumps({
-            "event": "remediation", "outcome": outcome, "id": req.id, "dryRun": req.dry_run,
+        """One structured line per preview, apply and refusal: who, what, where, the patch, the outcome."""
+        metrics.REMEDIATIONS.labels(req.id if req.id in REMEDIATORS else "unknown", outcome).inc()
+        audit.info("remediation", extra={
+            "outcome": outcome, "remediation": req.id, "dry_run": req.dry_run,
             "caller": caller.user if caller else None,
             "target": {"namespace": req.namespace, "name": req.name},
-            "planId": plan.plan_id if plan else None,
+            "plan_id": plan.plan_id if plan else None,
             "patch": [{"object": c.ref(), "ops": c.ops} for c in plan.changes] if plan else [],
             "reason": reason,
-        }, sort_keys=True))
+        })
 
 
 def _content(obj: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import yaml
 from sandbox.serving import Running, running
 
 ROOT = Path(__file__).resolve().parent.parent
+OPENAPI = ROOT / "openapi.yaml"
 SCENARIOS = ROOT / "scenarios"
 PUBLIC = ROOT.parent / "shared" / "scenarios" / "public"
 
@@ -93,3 +94,35 @@ def sandbox_requests(r: Running, clear: bool = False) -> list[dict[str, Any]]:
                                  headers={"Authorization": f"Bearer {r.sandbox.admin_token}"})
     with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
         return list(json.loads(resp.read()).get("items", []))
+
+
+@pytest.fixture(autouse=True)
+def responses_conform_to_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response a test receives from a documented route is validated against openapi.yaml."""
+    from flask.testing import FlaskClient
+    from openapi_core import OpenAPI
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+    from openapi_core.templating.paths.exceptions import PathNotFound
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    spec = OpenAPI.from_dict(yaml.safe_load(OPENAPI.read_text()))
+    original = FlaskClient.open
+
+    def checked(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
+        resp = original(self, *args, **kwargs)
+        builder = EnvironBuilder(*args, **{k: v for k, v in kwargs.items() if k not in ("follow_redirects",
+                                                                                       "buffered")})
+        req = WerkzeugOpenAPIRequest(Request(builder.get_environ()))
+        try:
+            spec.validate_response(req, WerkzeugOpenAPIResponse(resp))
+        except PathNotFound:
+            pass  # an undocumented path (unknown routes, /metrics): nothing to conform to
+        except Exception as e:
+            if "OperationNotFound" in type(e).__name__ and resp.status_code == 405:
+                return resp  # a method the route does not have: answered 405 in the one error shape
+            raise AssertionError(f"{builder.method} {builder.path} -> {resp.status_code} does not conform to "
+                                 f"openapi.yaml: {e}") from e
+        return resp
+
+    monkeypatch.setattr(FlaskClient, "open", checked)

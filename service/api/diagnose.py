@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from .. import metrics
 from ..doctor import ApiUnavailable, Doctor, NotFoundAnswer, name_problem
 from ..errors import InvalidName, Unavailable
+from .schemas import DiagnosisSchema, IsvcNotFoundSchema
 
 bp = Blueprint("diagnose", __name__)
 
@@ -19,16 +21,44 @@ def check_names(namespace: str, name: str | None = None) -> None:
     problems = {k: p for k, v, what in (("namespace", namespace, "the namespace"), ("name", name, "the name"))
                 if v is not None and (p := name_problem(v, what))}
     if problems:
+        metrics.DIAGNOSES.labels("invalid").inc()
         raise InvalidName("; ".join(problems.values()), details={"fields": problems})
 
 
 @bp.get("/diagnose/<namespace>/<name>")
 def diagnose(namespace: str, name: str) -> ResponseReturnValue:
+    """Diagnose one InferenceService.
+    ---
+    get:
+      summary: Why an InferenceService is not serving, with the evidence and the fixes on offer
+      parameters:
+      - {in: path, name: namespace, required: true, schema: {type: string, maxLength: 63}}
+      - {in: path, name: name, required: true, schema: {type: string, maxLength: 63}}
+      responses:
+        "200":
+          description: the diagnosis (partial when something could not be read)
+          content: {application/json: {schema: Diagnosis}}
+        "400":
+          description: a malformed namespace or name (nothing was read)
+          content: {application/json: {schema: Error}}
+        "404":
+          description: the InferenceService does not exist (code ISVC_NOT_FOUND)
+          content: {application/json: {schema: IsvcNotFound}}
+        "503":
+          description: the Kubernetes API server does not answer
+          content: {application/json: {schema: Error}}
+    """
     check_names(namespace, name)
-    try:
-        answer = doctor().diagnose(namespace, name)
-    except ApiUnavailable as e:
-        raise Unavailable(f"the Kubernetes API server did not answer: {e.message}") from e
+    with metrics.DIAGNOSIS_SECONDS.time():
+        try:
+            answer = doctor().diagnose(namespace, name)
+        except ApiUnavailable as e:
+            metrics.DIAGNOSES.labels("unavailable").inc()
+            raise Unavailable(f"the Kubernetes API server did not answer: {e.message}") from e
     if isinstance(answer, NotFoundAnswer):
-        return jsonify(answer.body), 404
-    return jsonify(answer)
+        metrics.DIAGNOSES.labels("not_found").inc()
+        return jsonify(IsvcNotFoundSchema().dump(answer.body)), 404
+    metrics.DIAGNOSES.labels("partial" if answer["partial"] else "complete").inc()
+    for f in answer["findings"]:
+        metrics.FINDINGS.labels(f["code"], f["severity"]).inc()
+    return jsonify(DiagnosisSchema().dump(answer))

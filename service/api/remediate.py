@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from ..errors import ApiError, Unprocessable
 from ..remediate import RemediateRequest, Remediation
-from .schemas import RemediateRequestSchema
+from .schemas import RemediateRequestSchema, RemediationResultSchema, RemediatorListSchema
 
 bp = Blueprint("remediate", __name__)
 
@@ -19,7 +19,14 @@ def remediation() -> Remediation:
 
 @bp.get("/remediations")
 def list_remediations() -> ResponseReturnValue:
-    return jsonify({"items": remediation().catalogue()})
+    """The remediators.
+    ---
+    get:
+      summary: Every remediator, what it changes, its parameters and whether this deployment enabled it
+      responses:
+        "200": {description: the remediators, content: {application/json: {schema: RemediatorList}}}
+    """
+    return jsonify(RemediatorListSchema().dump({"items": remediation().catalogue()}))
 
 
 def bearer_token() -> str | None:
@@ -30,6 +37,50 @@ def bearer_token() -> str | None:
 
 @bp.post("/remediate")
 def remediate() -> ResponseReturnValue:
+    """Preview (default) or apply a remediation.
+    ---
+    post:
+      summary: Preview a fix as RFC 6902 JSON patches (dryRun, the default) or apply it
+      description: >-
+        Applying needs the remediator enabled by the operator (KSERVE_DOCTOR_REMEDIATORS), `dryRun: false`,
+        the caller's own bearer token (checked with a TokenReview) and the caller's right to patch every
+        object of the plan (checked with a SubjectAccessReview).
+      security: [{bearerAuth: []}, {}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: RemediateRequest}}
+      responses:
+        "200":
+          description: the plan (and whether it was applied)
+          content: {application/json: {schema: RemediationResult}}
+        "400":
+          description: malformed JSON or names
+          content: {application/json: {schema: Error}}
+        "401":
+          description: no or invalid bearer token for an apply
+          content: {application/json: {schema: Error}}
+        "403":
+          description: remediator not enabled, or the caller may not make the change
+          content: {application/json: {schema: Error}}
+        "404":
+          description: the InferenceService does not exist
+          content: {application/json: {schema: Error}}
+        "409":
+          description: the object changed; nothing was changed
+          content: {application/json: {schema: RemediationConflict}}
+        "413":
+          description: the body is larger than 1 MiB
+          content: {application/json: {schema: Error}}
+        "415":
+          description: the body is not JSON
+          content: {application/json: {schema: Error}}
+        "422":
+          description: invalid fields or parameters (named in details.fields)
+          content: {application/json: {schema: Error}}
+        "503":
+          description: the API server does not answer
+          content: {application/json: {schema: Error}}
+    """
     if not request.is_json:
         raise ApiError("the body must be JSON (Content-Type: application/json)", code="UNSUPPORTED_MEDIA_TYPE",
                        status=415)
@@ -44,4 +95,4 @@ def remediate() -> ResponseReturnValue:
         raise Unprocessable("the request is not valid", details={"fields": e.messages}) from e
     req = RemediateRequest(body["id"], body["namespace"], body["name"], body["params"], body["dryRun"],
                            body["planId"])
-    return jsonify(remediation().run(req, bearer_token()))
+    return jsonify(RemediationResultSchema().dump(remediation().run(req, bearer_token())))

@@ -8,7 +8,6 @@ them, carol may patch Knative's config-deployment).
 from __future__ import annotations
 
 import copy
-import json
 import logging
 
 import jsonpatch
@@ -90,9 +89,9 @@ def test_an_authorised_apply_changes_exactly_what_the_preview_showed(cluster, ca
     strip = lambda o: {k: v for k, v in o.items() if k != "metadata"}  # noqa: E731
     assert strip(after) == strip(expected)
     assert after["metadata"]["generation"] == original["metadata"]["generation"] + 1
-    lines = [json.loads(rec.message) for rec in caplog.records if rec.name == "kserve_doctor.audit"]
-    assert lines[-1]["outcome"] == "applied" and lines[-1]["caller"] == "alice@example.com"
-    assert lines[-1]["patch"][0]["ops"] == preview["changes"][0]["patch"]
+    [line] = [rec for rec in caplog.records if rec.name == "kserve_doctor.audit" and rec.outcome == "applied"]
+    assert line.caller == "alice@example.com" and line.remediation == "raise-memory-limit"
+    assert line.patch[0]["ops"] == preview["changes"][0]["patch"]
     events = client.CoreV1Api(api).list_namespaced_event(
         NS, field_selector=f"involvedObject.name={NAME},involvedObject.kind=InferenceService").items
     assert [e.reason for e in events] == ["RemediationApplied"]

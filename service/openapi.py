@@ -1,0 +1,61 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas and the routes' docstrings (apispec)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import Flask
+
+from .api import schemas
+
+# Schema classes registered under these names; routes refer to them by name.
+NAMED = {
+    "Error": schemas.ErrorSchema, "Diagnosis": schemas.DiagnosisSchema, "IsvcNotFound": schemas.IsvcNotFoundSchema,
+    "RemediatorList": schemas.RemediatorListSchema, "RemediateRequest": schemas.RemediateRequestSchema,
+    "RemediationResult": schemas.RemediationResultSchema, "RemediationConflict": schemas.RemediationConflictSchema,
+    "Health": schemas.HealthSchema, "Ready": schemas.ReadySchema,
+}
+DOCUMENTED_VIEWS = ("diagnose.diagnose", "remediate.list_remediations", "remediate.remediate", "health.healthz",
+                    "health.readyz")
+
+
+def _schema_name(schema: Any) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Schema")
+
+
+def build(app: Flask) -> APISpec:
+    spec = APISpec(
+        title="kserve-doctor", version="0.1.0", openapi_version="3.0.3",
+        info={"description": "Why a KServe InferenceService is not serving, with the evidence, and safe opt-in "
+                             "fixes previewed as RFC 6902 JSON patches. Every error is "
+                             '`{"error": {"code", "message", "details"}}`.'},
+        plugins=[FlaskPlugin(), MarshmallowPlugin(schema_name_resolver=_schema_name)],
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                   "description": "the caller's own Kubernetes bearer token"})
+    for name, schema in NAMED.items():
+        spec.components.schema(name, schema=schema)
+    with app.test_request_context():
+        for endpoint in DOCUMENTED_VIEWS:
+            spec.path(view=app.view_functions[endpoint], app=app)
+    return spec
+
+
+def document(app: Flask) -> dict[str, Any]:
+    """The document, with every operation also answering the one error shape for anything unexpected."""
+    doc = build(app).to_dict()
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            op.setdefault("responses", {}).setdefault("default", {
+                "description": "an unexpected error (the one error shape, never a traceback)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    return doc
+
+
+def as_yaml(app: Flask) -> str:
+    return yaml.safe_dump(document(app), sort_keys=False, width=120)
