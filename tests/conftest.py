@@ -85,6 +85,18 @@ def kubectl(kubectl_bin: str) -> Callable[..., subprocess.CompletedProcess[str]]
     return run
 
 
+def set_faults(r: Running, rules: list[dict[str, Any]]) -> None:
+    """Replace the sandbox's fault rules (the same rules a bundle's faults.yaml holds)."""
+    import ssl
+
+    ctx = ssl.create_default_context(cadata=r.cert.ca_pem.decode())
+    req = urllib.request.Request(f"{r.url}/_sandbox/faults", method="PUT", data=json.dumps(rules).encode(),
+                                 headers={"Authorization": f"Bearer {r.sandbox.admin_token}",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
+        resp.read()
+
+
 def sandbox_requests(r: Running, clear: bool = False) -> list[dict[str, Any]]:
     """The requests the sandbox served (from its admin-only control endpoint)."""
     import ssl

@@ -97,8 +97,9 @@ class Gatherer:
         isvc_error = next((e for e in errors if e.resource == R.INFERENCE_SERVICES.label), None)
         if isvc_error and isvc_error.code == 404:
             raise IsvcNotFound(namespace, name, isvc_error.message, ledger)
-        if len(errors) == len(first) and all(e.code == 0 and e.reason != "Timeout" for e in errors):
-            raise ApiUnavailable(errors[0].message if errors else "the API server did not answer")
+        if isvc_error and (isvc_error.code == 0 or isvc_error.code >= 500 or isvc_error.code == 429):
+            # without the InferenceService there is nothing to judge: say the API server failed, not "partial"
+            raise ApiUnavailable(f"reading {isvc_error.what}: {isvc_error.message}")
         snap = Snapshot(
             namespace=namespace, name=name, isvc=redact.obj(isvc) if isinstance(isvc, dict) else {},
             read_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -1,0 +1,120 @@
+"""Gathering under a misbehaving API server: partial answers, deadlines, bounded retries, scoped reads."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from service import create_app
+from tests.conftest import public_bundle, sandbox_requests, set_faults
+
+NS, NAME = "kserve-test", "fraud-gbm"
+
+
+@pytest.fixture
+def oom(serve):
+    r = serve(public_bundle("oom-exitcode137"))
+    apps = []
+
+    def app(**settings):
+        a = create_app({"KUBECONFIG": str(r.kubeconfig_path), **settings})
+        apps.append(a)
+        return a.test_client()
+
+    yield r, app
+    for a in apps:
+        a.extensions["kserve_doctor"].close()
+
+
+def diagnose(client):
+    resp = client.get(f"/diagnose/{NS}/{NAME}")
+    return resp.status_code, resp.get_json()
+
+
+def codes(body):
+    return {f["code"] for f in body["findings"]}
+
+
+def test_a_forbidden_read_gives_a_partial_answer_and_says_so(oom):
+    r, app = oom
+    set_faults(r, [{"match": {"verb": "list", "resource": "events"}, "status": 403}])
+    status, body = diagnose(app())
+    assert status == 200
+    assert body["partial"] is True
+    assert {e["resource"] for e in body["errors"]} == {"events"}
+    assert all(e["code"] == 403 for e in body["errors"])
+    assert {"CONTAINER_OOM_KILLED", "INSUFFICIENT_PERMISSIONS"} <= codes(body)
+
+
+def test_a_slow_read_is_cut_by_the_deadline_and_the_rest_is_answered(oom):
+    r, app = oom
+    set_faults(r, [{"match": {"resource": "pods", "subresource": "log"}, "delay_ms": 3000}])
+    started = time.perf_counter()
+    status, body = diagnose(app(deadline_seconds=1.0))
+    elapsed = time.perf_counter() - started
+    assert status == 200 and body["partial"] is True
+    assert elapsed < 2.5, elapsed
+    assert any(e["resource"] == "pods/log" for e in body["errors"])
+    assert "CONTAINER_OOM_KILLED" in codes(body)
+
+
+@pytest.mark.parametrize("code", [429, 500, 503])
+def test_transient_errors_are_retried_a_bounded_number_of_times(oom, code):
+    r, app = oom
+    set_faults(r, [{"match": {"verb": "list", "resource": "pods"}, "status": code, "times": 2, "retry_after": 0}])
+    sandbox_requests(r, clear=True)
+    status, body = diagnose(app())
+    assert status == 200 and body["partial"] is False
+    pod_lists = [q for q in sandbox_requests(r) if q["verb"] == "list" and q["resource"] == "pods"
+                 and q["namespace"] == NS]
+    assert [q["code"] for q in pod_lists] == [code, code, 200]
+
+
+def test_a_read_that_keeps_failing_is_given_up_and_reported(oom):
+    r, app = oom
+    set_faults(r, [{"match": {"verb": "list", "resource": "pods"}, "status": 500}])
+    sandbox_requests(r, clear=True)
+    status, body = diagnose(app())
+    assert status == 200 and body["partial"] is True
+    assert [e["code"] for e in body["errors"]] == [500]
+    attempts = [q for q in sandbox_requests(r) if q["verb"] == "list" and q["resource"] == "pods"]
+    assert len(attempts) == 3
+
+
+def test_retry_after_is_honoured(oom):
+    r, app = oom
+    set_faults(r, [{"match": {"verb": "list", "resource": "pods"}, "status": 429, "times": 1, "retry_after": 1}])
+    started = time.perf_counter()
+    status, body = diagnose(app())
+    assert status == 200 and not body["partial"]
+    assert time.perf_counter() - started >= 1.0
+
+
+def test_an_api_server_that_is_down_gives_503_and_readyz_fails(oom):
+    r, app = oom
+    client = app(request_timeout_seconds=1)
+    r.stop()
+    status, body = diagnose(client)
+    assert status == 503 and body["error"]["code"] == "API_UNAVAILABLE"
+    assert client.get("/readyz").status_code == 503
+
+
+def test_an_inference_service_the_server_cannot_read_gives_503(oom):
+    r, app = oom
+    set_faults(r, [{"match": {"verb": "get", "resource": "inferenceservices"}, "status": 503}])
+    status, body = diagnose(app())
+    assert status == 503 and body["error"]["code"] == "API_UNAVAILABLE"
+
+
+def test_reads_are_scoped_to_the_target(oom):
+    r, app = oom
+    sandbox_requests(r, clear=True)
+    diagnose(app())
+    served = sandbox_requests(r)
+    pod_and_event_lists = [q for q in served if q["verb"] == "list" and q["resource"] in ("pods", "events")]
+    assert pod_and_event_lists
+    for q in pod_and_event_lists:
+        assert "labelSelector=" in q["query"] or "fieldSelector=" in q["query"], q
+    logs = [q for q in served if q["subresource"] == "log"]
+    assert logs and all("tailLines=" in q["query"] and "limitBytes=" in q["query"] for q in logs)
