@@ -15,6 +15,7 @@ from kubernetes.utils import parse_quantity
 
 MI = Decimal(2**20)
 GI = Decimal(2**30)
+MAX = Decimal(2**63)  # apimachinery keeps quantities in an int64 of their smallest unit
 _BINARY = (("Ei", Decimal(2**60)), ("Pi", Decimal(2**50)), ("Ti", Decimal(2**40)), ("Gi", GI), ("Mi", MI),
            ("Ki", Decimal(2**10)))
 
@@ -30,8 +31,8 @@ def parse(value: object) -> Decimal:
         q = parse_quantity(value)
     except (ValueError, TypeError, InvalidOperation) as e:
         raise QuantityError(f"not a quantity: {value!r}") from e
-    if not q.is_finite():
-        raise QuantityError(f"not a quantity: {value!r}")
+    if not q.is_finite() or abs(q) >= MAX:
+        raise QuantityError(f"not a quantity (or larger than Kubernetes can store): {value!r}")
     return q
 
 

@@ -32,8 +32,14 @@ def diagnose(namespace: str, name: str) -> ResponseReturnValue:
     get:
       summary: Why an InferenceService is not serving, with the evidence and the fixes on offer
       parameters:
-      - {in: path, name: namespace, required: true, schema: {type: string, maxLength: 63}}
-      - {in: path, name: name, required: true, schema: {type: string, maxLength: 63}}
+      - in: path
+        name: namespace
+        required: true
+        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+      - in: path
+        name: name
+        required: true
+        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
       responses:
         "200":
           description: the diagnosis (partial when something could not be read)

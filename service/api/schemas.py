@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from remediations import REMEDIATORS
+
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+LABEL = validate.Regexp(DNS1123_LABEL, error="must be a DNS-1123 label")
+
 SEVERITIES = ("critical", "error", "warning", "info")
 LEVELS = ("declared", "reported", "observed")
 HOP_STATUSES = ("ok", "broken", "unknown")
@@ -179,10 +184,11 @@ class RemediateRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    id = fields.String(required=True, validate=validate.Length(min=1, max=63),
-                       metadata={"description": "the remediation id", "example": "raise-memory-limit"})
-    namespace = fields.String(required=True, validate=validate.Length(min=1, max=253))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=253))
+    id = fields.String(required=True, validate=validate.OneOf(sorted(REMEDIATORS)),
+                       metadata={"description": "the remediation id (GET /remediations lists them)",
+                                 "example": "raise-memory-limit"})
+    namespace = fields.String(required=True, validate=[validate.Length(min=1, max=63), LABEL])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=63), LABEL])
     params = fields.Dict(keys=fields.String(), load_default=dict,
                          metadata={"description": "the remediator's parameters (see GET /remediations)"})
     dryRun = fields.Boolean(load_default=True, truthy={True}, falsy={False},

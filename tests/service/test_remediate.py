@@ -15,7 +15,9 @@ import pytest
 from kubernetes import client, config
 
 from service import create_app
+from service.errors import Conflict
 from service.kube import Kube
+from service.remediate import RemediateRequest
 from tests.conftest import SCENARIOS
 
 BUNDLE = SCENARIOS / "remediation" / "oom-xgboost-rbac"
@@ -282,9 +284,10 @@ def test_a_plan_over_several_objects_is_all_or_nothing(cluster, monkeypatch):
     admin = {"Authorization": f"Bearer {r.sandbox.admin_token}"}
     spec_before = isvc(api)["spec"]
     kube = RivalOnSecondWrite(config.new_client_from_config(str(r.kubeconfig_path)), api)
-    resp = app_for(r, enabled="two-objects", kube=kube).post(
-        "/remediate", json=request(id="two-objects", dryRun=False), headers=admin)
-    assert resp.status_code == 409, resp.get_json()
+    core = app_for(r, enabled="two-objects", kube=kube).application.extensions["kserve_doctor_remediation"]
+    with pytest.raises(Conflict) as e:
+        core.run(RemediateRequest("two-objects", NS, NAME, {}, dry_run=False), admin["Authorization"][7:])
+    assert e.value.code == "CONFLICT"
     assert isvc(api)["spec"] == spec_before, "the first write was rolled back"
     data = client.CoreV1Api(api).read_namespaced_config_map("config-deployment", "knative-serving").data
     assert "progress-deadline" not in data and data["other"] == "edit"
