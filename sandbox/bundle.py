@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader when PyYAML was built with it: bundles are parsed on every sandbox start
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LogKey = tuple[str, str, str, bool]  # namespace, pod, container, previous
 
 
@@ -36,7 +39,7 @@ class BundleError(ValueError):
 
 def _documents(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        docs = list(yaml.safe_load_all(path.read_text()))
+        docs = list(yaml.load_all(path.read_text(), Loader=_Loader))
     except yaml.YAMLError as e:
         raise BundleError(f"{path}: not valid YAML: {e}") from e
     for doc in docs:
@@ -80,7 +83,7 @@ def load(path: Path) -> Bundle:
 def _optional_list(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text()) or []
+    data = yaml.load(path.read_text(), Loader=_Loader) or []
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
         raise BundleError(f"{path}: must be a list of mappings")
     return data

@@ -77,7 +77,8 @@ def start(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Running:
     httpd = make_server(host, port, sandbox, threaded=True, request_handler=_Handler, ssl_context=cert.context())
     httpd.daemon_threads = True  # type: ignore[attr-defined]
     url = f"https://{host}:{httpd.socket.getsockname()[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, name="sandbox-http", daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http",
+                              daemon=True)
     thread.start()
     probe = urllib.request.Request(f"{url}/version", headers={"Authorization": f"Bearer {sandbox.admin_token}"})
     with urllib.request.urlopen(probe, timeout=10, context=ssl.create_default_context(
@@ -89,11 +90,12 @@ def start(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Running:
 @contextmanager
 def running(*bundles: Path, kubeconfig: Path | None = None, admin_token: str | None = None) -> Iterator[Running]:
     """A sandbox on bundles for the duration of a with-block (tests, benchmarks)."""
-    sb = Sandbox([load(b) for b in bundles], admin_token=admin_token)
+    loaded = [load(b) for b in bundles]
+    sb = Sandbox(loaded, admin_token=admin_token)
     r = start(sb)
     try:
         if kubeconfig is not None:
-            r.write_kubeconfig(kubeconfig, [u for b in bundles for u in load(b).users])
+            r.write_kubeconfig(kubeconfig, [u for b in loaded for u in b.users])
         yield r
     finally:
         r.stop()
