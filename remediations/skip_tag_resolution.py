@@ -49,11 +49,15 @@ def merged(current: str | None, registry: str) -> tuple[str, bool]:
     return ",".join([*items, registry]), False
 
 
-def _operator(reader: Reader, ns: str) -> dict[str, Any] | None:
+def _operator(reader: Reader, ns: str, warnings: list[str]) -> dict[str, Any] | None:
     try:
         servings = reader.list(R.KNATIVE_SERVINGS, ns)
     except kerr.NotFound:
         return None  # the Knative Operator is not installed
+    except kerr.Forbidden:
+        warnings.append("kserve-doctor may not list KnativeServing resources, so it could not check whether the "
+                        "Knative Operator manages config-deployment (it would revert a direct edit).")
+        return None
     return servings[0] if servings else None
 
 
@@ -67,7 +71,7 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
         "A revision that already failed may not be retried on its own: if it stays failed, make a new revision "
         "(the restart-pods remediation, or any change to the component).",
     ]
-    ks = _operator(reader, ns)
+    ks = _operator(reader, ns, warnings)
     if ks is not None:
         deployment = as_dict(dig(ks, "spec", "config", "deployment"))
         current = deployment.get(KEY, deployment.get(LEGACY_KEY))

@@ -205,9 +205,10 @@ class Sandbox:
             self._authorize(info, user, None)
             return self._discovery(request.path)
         t = self.registry.lookup(info.group, info.version, info.resource)
+        # the real server's filter chain authorizes before routing: a caller may not learn which APIs exist
+        self._authorize(info, user, t)
         if t is None or (info.subresource and info.subresource not in t.subresources):
             raise st.not_found_path()
-        self._authorize(info, user, t)
         return self._resource(request, info, t, user)
 
     def _attributes(self, info: RequestInfo, user: User) -> Attributes:
@@ -219,7 +220,8 @@ class Sandbox:
         if not self.authz.authorize(a).allowed:
             if not info.resource_request:
                 raise st.StatusError(403, "Forbidden", f"forbidden: {forbidden_reason(a)}", {})
-            raise st.forbidden(t.group_resource if t else info.resource, info.name, forbidden_reason(a))
+            gr = t.group_resource if t else (f"{info.resource}.{info.group}" if info.group else info.resource)
+            raise st.forbidden(gr, info.name, forbidden_reason(a))
 
     # -- control endpoints for tests and benchmarks -------------------------------------------
 
@@ -322,7 +324,8 @@ class Sandbox:
     def _get(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
         obj = _with_version(self._existing(info, t), t, info.version)
         if _wants_table(request):
-            return _json(table(t, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")}))
+            return _json(table(t, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                               request.args.get("includeObject", "Metadata")))
         return _json(obj)
 
     def _selected(self, request: Request, info: RequestInfo, t: ResourceType) -> tuple[int, list[dict[str, Any]]]:
@@ -365,7 +368,7 @@ class Sandbox:
                 items = items[:n]
         items = [_with_version(o, t, info.version) for o in items]
         if _wants_table(request):
-            return _json(table(t, items, meta))
+            return _json(table(t, items, meta, request.args.get("includeObject", "Metadata")))
         return _json({"kind": f"{t.kind}List", "apiVersion": t.api_version(info.version), "metadata": meta,
                       "items": items})
 
@@ -451,6 +454,11 @@ class Sandbox:
         previous = request.args.get("previous") in ("true", "1")
         data = self.logs.get((info.namespace, info.name, container, previous))
         status = _container_status(pod, container)
+        waiting_to_restart = bool((status.get("state") or {}).get("waiting")) and bool(
+            (status.get("lastState") or {}).get("terminated"))
+        if data is None and not previous and waiting_to_restart:
+            # the kubelet serves the last terminated instance while the container waits to restart
+            data = self.logs.get((info.namespace, info.name, container, True))
         if data is None:
             if previous:
                 if int(status.get("restartCount") or 0) == 0 and not (status.get("lastState") or {}).get("terminated"):

@@ -46,15 +46,20 @@ def _condition(obj: dict[str, Any], type_: str) -> dict[str, Any]:
 
 
 def _pod(obj: dict[str, Any]) -> Row:
+    """kubectl's printPod: init containers first, then regular ones from the last to the first (so the first
+    container's reason wins), Terminating when deleted, restarts of init and regular containers summed."""
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     statuses = status.get("containerStatuses") or []
+    inits = status.get("initContainerStatuses") or []
     ready = sum(1 for c in statuses if c.get("ready"))
-    restarts = sum(int(c.get("restartCount") or 0) for c in statuses)
+    restarts = sum(int(c.get("restartCount") or 0) for c in statuses + inits)
     reason = status.get("reason") or status.get("phase") or ""
-    for i, c in enumerate(status.get("initContainerStatuses") or []):
+    initializing = False
+    for i, c in enumerate(inits):
         term, wait = (c.get("state") or {}).get("terminated"), (c.get("state") or {}).get("waiting")
         if term and term.get("exitCode") == 0:
             continue
+        initializing = True
         if term:
             reason = f"Init:{term.get('reason') or 'Signal'}"
         elif wait and wait.get("reason") and wait.get("reason") != "PodInitializing":
@@ -62,13 +67,15 @@ def _pod(obj: dict[str, Any]) -> Row:
         else:
             reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
         break
-    else:
-        for c in statuses:
+    if not initializing:
+        for c in reversed(statuses):
             state = c.get("state") or {}
             if (state.get("waiting") or {}).get("reason"):
                 reason = state["waiting"]["reason"]
             elif (state.get("terminated") or {}).get("reason"):
                 reason = state["terminated"]["reason"]
+    if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Terminating"
     return [obj["metadata"]["name"], f"{ready}/{len(spec.get('containers') or [])}", reason, restarts, age(obj)]
 
 
@@ -80,11 +87,14 @@ def _event(obj: dict[str, Any]) -> Row:
 
 
 def _isvc(obj: dict[str, Any]) -> Row:
+    """KServe's printer columns: URL, READY, PREV, LATEST, PREVROLLEDOUTREVISION, LATESTREADYREVISION, AGE."""
     status = obj.get("status") or {}
-    traffic = ((status.get("components") or {}).get("predictor") or {}).get("traffic") or []
+    predictor = (status.get("components") or {}).get("predictor") or {}
+    traffic = predictor.get("traffic") or []
     latest = next((str(t.get("percent", "")) for t in traffic if t.get("latestRevision")), "")
-    return [obj["metadata"]["name"], status.get("url", ""), _condition(obj, "Ready").get("status", ""), latest,
-            age(obj)]
+    prev = next((str(t.get("percent", "")) for t in traffic if t.get("latestRevision") is False), "")
+    return [obj["metadata"]["name"], status.get("url", ""), _condition(obj, "Ready").get("status", ""), prev, latest,
+            predictor.get("previousRolledoutRevision", ""), predictor.get("latestReadyRevision", ""), age(obj)]
 
 
 def _ksvc(obj: dict[str, Any]) -> Row:
@@ -109,6 +119,26 @@ def _deployment(obj: dict[str, Any]) -> Row:
             st.get("updatedReplicas", 0), st.get("availableReplicas", 0), age(obj)]
 
 
+def _replicaset(obj: dict[str, Any]) -> Row:
+    st = obj.get("status") or {}
+    return [obj["metadata"]["name"], (obj.get("spec") or {}).get("replicas", 0), st.get("replicas", 0),
+            st.get("readyReplicas", 0), age(obj)]
+
+
+def _hpa(obj: dict[str, Any]) -> Row:
+    spec, st = obj.get("spec") or {}, obj.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    return [obj["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}", spec.get("minReplicas", 1),
+            spec.get("maxReplicas", ""), st.get("currentReplicas", 0), age(obj)]
+
+
+def _quota(obj: dict[str, Any]) -> Row:
+    st = obj.get("status") or {}
+    used, hard = st.get("used") or {}, st.get("hard") or {}
+    pairs = ", ".join(f"{k}: {used.get(k, '0')}/{v}" for k, v in sorted(hard.items()))
+    return [obj["metadata"]["name"], age(obj), pairs]
+
+
 def _default(obj: dict[str, Any]) -> Row:
     return [obj["metadata"]["name"], age(obj)]
 
@@ -117,7 +147,12 @@ _COLUMNS: dict[tuple[str, str], tuple[list[str], Callable[[dict[str, Any]], Row]
     ("", "pods"): (["Name", "Ready", "Status", "Restarts", "Age"], _pod),
     ("", "events"): (["Last Seen", "Type", "Reason", "Object", "Message"], _event),
     ("apps", "deployments"): (["Name", "Ready", "Up-to-date", "Available", "Age"], _deployment),
-    ("serving.kserve.io", "inferenceservices"): (["Name", "URL", "Ready", "Latest", "Age"], _isvc),
+    ("serving.kserve.io", "inferenceservices"): (
+        ["Name", "URL", "Ready", "Prev", "Latest", "PrevRolledoutRevision", "LatestReadyRevision", "Age"], _isvc),
+    ("apps", "replicasets"): (["Name", "Desired", "Current", "Ready", "Age"], _replicaset),
+    ("autoscaling", "horizontalpodautoscalers"): (
+        ["Name", "Reference", "MinPods", "MaxPods", "Replicas", "Age"], _hpa),
+    ("", "resourcequotas"): (["Name", "Age", "Request"], _quota),
     ("serving.knative.dev", "services"): (
         ["Name", "URL", "LatestCreated", "LatestReady", "Ready", "Reason"], _ksvc),
     ("serving.knative.dev", "revisions"): (
@@ -125,12 +160,22 @@ _COLUMNS: dict[tuple[str, str], tuple[list[str], Callable[[dict[str, Any]], Row]
 }
 
 
-def table(t: ResourceType, objects: list[dict[str, Any]], list_meta: dict[str, Any]) -> dict[str, Any]:
+def table(t: ResourceType, objects: list[dict[str, Any]], list_meta: dict[str, Any],
+          include_object: str = "Metadata") -> dict[str, Any]:
+    """includeObject: None (no object), Metadata (PartialObjectMetadata, the default) or Object (the whole
+    object, which kubectl asks for with --sort-by and custom columns)."""
     names, row = _COLUMNS.get(t.key, (["Name", "Age"], _default))
+
+    def embedded(o: dict[str, Any]) -> dict[str, Any] | None:
+        if include_object == "None":
+            return None
+        if include_object == "Object":
+            return o
+        return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o.get("metadata") or {}}
+
     return {
         "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta,
         "columnDefinitions": [{"name": n, "type": "string", "format": "name" if n == "Name" else "",
                                "description": "", "priority": 0} for n in names],
-        "rows": [{"cells": row(o), "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                                                "metadata": o.get("metadata") or {}}} for o in objects],
+        "rows": [{"cells": row(o), "object": embedded(o)} for o in objects],
     }

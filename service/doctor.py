@@ -13,6 +13,7 @@ from .diagnosis.finding import Evidence, Finding, ObjectRef
 from .evidence.gather import ApiUnavailable, Gatherer, GatherSettings, IsvcNotFound
 from .kube import Kube, api_client_from
 from .kube import errors as kerr
+from .objects.fields import dig
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 63
@@ -55,6 +56,26 @@ class Doctor:
             return NotFoundAnswer(not_found_body(namespace, name, e.message, e.ledger.requests))
         d = engine.run(snap)
         return report.build(snap, d)
+
+    def overview(self, namespace: str) -> dict[str, Any]:
+        """Every InferenceService of a namespace with its readiness and most severe finding codes."""
+        snaps, errors, ledger = self.gatherer.gather_namespace(namespace)
+        items = []
+        for snap in sorted(snaps, key=lambda x: x.name):
+            d = engine.run(snap)
+            ready = report.readiness(snap)
+            worst = engine.worst(d.findings)
+            items.append({
+                "name": snap.name, "ready": ready["status"], "reason": ready["reason"], "stale": ready["stale"],
+                "deploymentMode": report.deployment_mode(snap), "url": str(dig(snap.isvc, "status", "url", default="")),
+                "worstSeverity": worst,
+                "codes": [f.code for f in d.findings if f.severity == worst] if worst else [],
+                "findings": [{"code": f.code, "severity": f.severity, "component": f.component} for f in d.findings],
+            })
+        return {"namespace": namespace, "items": items, "partial": bool(errors),
+                "errors": [e.as_dict() for e in errors],
+                "evidence": {"readAt": snaps[0].read_at if snaps else "", "apiRequests": ledger.requests,
+                             "bytesRead": ledger.bytes_read, "level": "status"}}
 
     def ready(self) -> tuple[bool, str]:
         """Whether the API server answers (for /readyz)."""

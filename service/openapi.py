@@ -17,10 +17,12 @@ NAMED = {
     "Error": schemas.ErrorSchema, "Diagnosis": schemas.DiagnosisSchema, "IsvcNotFound": schemas.IsvcNotFoundSchema,
     "RemediatorList": schemas.RemediatorListSchema, "RemediateRequest": schemas.RemediateRequestSchema,
     "RemediationResult": schemas.RemediationResultSchema, "RemediationConflict": schemas.RemediationConflictSchema,
+    "RemediationRefused": schemas.RemediationRefusedSchema,
     "Health": schemas.HealthSchema, "Ready": schemas.ReadySchema,
+    "NamespaceOverview": schemas.NamespaceOverviewSchema,
 }
-DOCUMENTED_VIEWS = ("diagnose.diagnose", "remediate.list_remediations", "remediate.remediate", "health.healthz",
-                    "health.readyz")
+DOCUMENTED_VIEWS = ("diagnose.diagnose", "diagnose.overview", "remediate.list_remediations", "remediate.remediate",
+                    "health.healthz", "health.readyz")
 
 
 def _schema_name(schema: Any) -> str:

@@ -125,6 +125,13 @@ class Remediation:
         assert caller is not None
         self._authorize(caller, plan, req)
         if not verdict["ok"]:
+            forbidden = [r for r in verdict["results"] if r.get("code") == 403]
+            if forbidden:
+                self._audit("refused", req, caller, plan, "kserve-doctor's service account may not make the change")
+                raise Forbidden("kserve-doctor's own service account may not make this change, so nothing was "
+                                "changed: the operator grants it the write with the remediator (the Helm chart's "
+                                f"remediators.*.enabled): {forbidden[0].get('message', '')}", code="SERVICE_FORBIDDEN",
+                                details={"results": forbidden})
             self._audit("refused", req, caller, plan, "the API server's dry run refused the plan")
             raise Unprocessable("the API server refused the plan in a dry run: nothing was changed",
                                 code="DRY_RUN_REFUSED", details={"results": verdict["results"]}, extra={"plan": body})
@@ -148,6 +155,9 @@ class Remediation:
                                "...)", code="TOKEN_REQUIRED")
         try:
             review = self.kube.token_review(token)
+        except kerr.Forbidden as e:
+            raise Unavailable(f"kserve-doctor may not create TokenReviews, so it cannot check callers: {e.message}",
+                              code="INSUFFICIENT_PERMISSIONS") from e
         except kerr.KubeError as e:
             raise Unavailable(f"the API server could not review the token: {e.message}") from e
         status = review.get("status") or {}
@@ -195,6 +205,9 @@ class Remediation:
                 attrs["namespace"] = c.namespace
             try:
                 review = self.kube.access_review(caller.user, caller.groups, attrs)
+            except kerr.Forbidden as e:
+                raise Unavailable("kserve-doctor may not create SubjectAccessReviews, so it cannot check what callers "
+                                  f"may do: {e.message}", code="INSUFFICIENT_PERMISSIONS") from e
             except kerr.KubeError as e:
                 raise Unavailable(f"the API server could not review the caller's access: {e.message}") from e
             if not (review.get("status") or {}).get("allowed"):

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from .. import metrics
 from ..doctor import ApiUnavailable, Doctor, NotFoundAnswer, name_problem
 from ..errors import InvalidName, Unavailable
-from .schemas import DiagnosisSchema, IsvcNotFoundSchema
+from .schemas import DiagnosisSchema, IsvcNotFoundSchema, NamespaceOverviewSchema
 
 bp = Blueprint("diagnose", __name__)
 
@@ -68,3 +68,37 @@ def diagnose(namespace: str, name: str) -> ResponseReturnValue:
     for f in answer["findings"]:
         metrics.FINDINGS.labels(f["code"], f["severity"]).inc()
     return jsonify(DiagnosisSchema().dump(answer))
+
+
+@bp.get("/diagnose/<namespace>")
+def overview(namespace: str) -> ResponseReturnValue:
+    """Every InferenceService of a namespace.
+    ---
+    get:
+      summary: Every InferenceService of a namespace with its readiness and most severe finding codes
+      description: >-
+        Reads the InferenceServices, Knative services, revisions and Deployments of the namespace (a cost
+        that grows with the number of InferenceServices, not with pods or events); pod-level causes show
+        as the revisions report them. Diagnose one InferenceService for the full evidence.
+      parameters:
+      - in: path
+        name: namespace
+        required: true
+        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+      responses:
+        "200":
+          description: the overview
+          content: {application/json: {schema: NamespaceOverview}}
+        "400":
+          description: a malformed namespace
+          content: {application/json: {schema: Error}}
+        "503":
+          description: the Kubernetes API server does not answer
+          content: {application/json: {schema: Error}}
+    """
+    check_names(namespace)
+    try:
+        answer = doctor().overview(namespace)
+    except ApiUnavailable as e:
+        raise Unavailable(f"the Kubernetes API server did not answer: {e.message}") from e
+    return jsonify(NamespaceOverviewSchema().dump(answer))

@@ -60,7 +60,7 @@ def remediate() -> ResponseReturnValue:
           description: no or invalid bearer token for an apply
           content: {application/json: {schema: Error}}
         "403":
-          description: remediator not enabled, or the caller may not make the change
+          description: remediator not enabled, the caller may not make the change, or the service account may not
           content: {application/json: {schema: Error}}
         "404":
           description: the InferenceService does not exist
@@ -75,8 +75,8 @@ def remediate() -> ResponseReturnValue:
           description: the body is not JSON
           content: {application/json: {schema: Error}}
         "422":
-          description: invalid fields or parameters (named in details.fields)
-          content: {application/json: {schema: Error}}
+          description: invalid fields or parameters (named in details.fields), or a plan the API server refused
+          content: {application/json: {schema: RemediationRefused}}
         "503":
           description: the API server does not answer
           content: {application/json: {schema: Error}}

@@ -166,6 +166,39 @@ class IsvcNotFoundSchema(Schema):
     evidence = fields.Nested(NotFoundEvidenceSchema, required=True)
 
 
+class FindingSummarySchema(Schema):
+    code = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    component = fields.String(required=True)
+
+
+class OverviewItemSchema(Schema):
+    name = fields.String(required=True)
+    ready = fields.String(required=True)
+    reason = fields.String(required=True)
+    stale = fields.Boolean(required=True)
+    deploymentMode = fields.String(required=True, validate=validate.OneOf(MODES))
+    url = fields.String(required=True)
+    worstSeverity = fields.String(required=True, allow_none=True)
+    codes = fields.List(fields.String(), required=True, metadata={"description": "the most severe finding codes"})
+    findings = fields.List(fields.Nested(FindingSummarySchema), required=True)
+
+
+class OverviewEvidenceSchema(Schema):
+    readAt = fields.String(required=True)
+    apiRequests = fields.Integer(required=True)
+    bytesRead = fields.Integer(required=True)
+    level = fields.String(required=True, metadata={"description": "status: pods, events and logs are not read"})
+
+
+class NamespaceOverviewSchema(Schema):
+    namespace = fields.String(required=True)
+    items = fields.List(fields.Nested(OverviewItemSchema), required=True)
+    partial = fields.Boolean(required=True)
+    errors = fields.List(fields.Nested(ReadErrorSchema), required=True)
+    evidence = fields.Nested(OverviewEvidenceSchema, required=True)
+
+
 class RemediatorSchema(Schema):
     id = fields.String(required=True)
     title = fields.String(required=True)
@@ -250,6 +283,12 @@ class RemediationResultSchema(Schema):
 class RemediationConflictSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
     plan = fields.Nested(RemediationResultSchema, required=True, metadata={"description": "the fresh plan"})
+
+
+class RemediationRefusedSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+    plan = fields.Nested(RemediationResultSchema, metadata={
+        "description": "the plan the API server refused in its dry run (code DRY_RUN_REFUSED)"})
 
 
 class HealthSchema(Schema):

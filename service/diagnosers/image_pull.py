@@ -14,6 +14,7 @@ from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.snapshot import Snapshot
+from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
 from ..objects import pods as podlib
 from ..objects.fields import name_of
@@ -26,8 +27,15 @@ ADVICE = {
     "x509": "The node does not trust the registry's TLS certificate: install the registry's CA on the nodes.",
     "network": "The node cannot reach the registry: check DNS, egress and proxies from the nodes.",
     "invalid": "The image reference is not valid: fix its spelling.",
+    "injected": "This image is not in the InferenceService: KServe injects it from the `storageInitializer` (or "
+                "`agent`/`logger`) section of the `inferenceservice-config` ConfigMap in KServe's namespace. Fix the "
+                "image there (or the pull secret of the node or service account) and the next pods pick it up.",
     "default": "Check the image reference and that the nodes can reach and authenticate to the registry.",
 }
+
+
+# Containers KServe adds to the pod from its own configuration, not from the InferenceService.
+INJECTED = (podlib.STORAGE_INITIALIZER, podlib.AGENT, "logger")
 
 
 def classify(text: str) -> str:
@@ -36,10 +44,12 @@ def classify(text: str) -> str:
         return "invalid"
     if "x509" in t:
         return "x509"
-    if re.search(r"not found|manifest unknown|notfound|does not exist", t):
-        return "not_found"
+    # "pull access denied, repository does not exist or may require authorization" is containerd's answer to
+    # missing credentials as much as to a missing repository: credentials first
     if re.search(r"unauthori[sz]ed|denied|\b401\b|\b403\b|authentication required|authorization failed", t):
         return "unauthorized"
+    if re.search(r"not found|manifest unknown|notfound|does not exist", t):
+        return "not_found"
     if re.search(r"timeout|no such host|connection refused|i/o timeout|dial tcp|network is unreachable", t):
         return "network"
     return "default"
@@ -61,8 +71,11 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 pulls = [e for e in failed if "Failed to pull image" in str(e.get("message", ""))]
                 detail = str(pulls[-1].get("message")) if pulls else c.waiting_message or c.waiting_reason
                 kind = classify(detail + " " + c.waiting_reason)
+                advice = ADVICE[kind]
+                if c.name in INJECTED:
+                    advice = ADVICE["injected"] + " " + (ADVICE[kind] if kind not in ("default",) else "")
                 args = {"component": component, "image": image, "container": c.name, "pod": name_of(pod),
-                        "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": ADVICE[kind]}
+                        "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": advice.strip()}
                 affected = [p for p in current if (x := podlib.container(p, c.name)) and x.image_pull_failing]
                 evidence = [
                     build.observed(pod, c.path, build.container_value(c),
@@ -74,4 +87,24 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 if latest is not None:
                     evidence.append(build.condition(latest, "Ready"))
                 findings.append(build.make("IMAGE_PULL_FAILED", component, args, evidence, obj=pod))
+        if not current and (f := _reported_only(s, component)) is not None:
+            findings.append(f)
     return findings
+
+
+def _reported_only(s: Snapshot, component: str) -> Finding | None:
+    """The revision's pull failure, when no pod of it is left to look at."""
+    latest = topology.latest_revision(s, component)
+    if latest is None:
+        return None
+    for type_ in ("ResourcesAvailable", "Ready"):
+        c = cond.condition(latest, type_) or {}
+        if c.get("status") == "False" and c.get("reason") in podlib.IMAGE_PULL_REASONS:
+            message = str(c.get("message", ""))
+            m = re.search(r'image "([^"]+)"', message)
+            args = {"component": component, "image": m.group(1) if m else "(unknown image)",
+                    "revision": name_of(latest), "reason": c.get("reason"), "detail": build.quote(message, 400),
+                    "advice": ADVICE[classify(message)], "container": "", "pod": ""}
+            return build.make("IMAGE_PULL_FAILED", component, args, [build.condition(latest, type_)],
+                              variant="reported", obj=latest)
+    return None

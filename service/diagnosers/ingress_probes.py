@@ -15,11 +15,18 @@ from ..evidence.snapshot import Snapshot
 from ..objects import conditions as cond
 from ..objects.fields import as_list, dig, name_of
 
-FORBIDDEN = re.compile(r"got 403|status code:? 403|403 Forbidden|RBAC: access denied", re.I)
+# Probes refused by an auth layer: 403 (Istio RBAC / AuthorizationPolicy), 401 (a JWT or IAP policy),
+# 302 (an auth proxy redirecting to its login page). Newer Knative logs such probes as "abandoned" and
+# counts them as success: those lines are not failures.
+FORBIDDEN = re.compile(r"got \[?(40[13]|30[27])\]?|status code:? (40[13]|30[27])|403 Forbidden|RBAC: access denied",
+                       re.I)
+_STATUS = re.compile(r"got \[?(\d{3})|status code:? (\d{3})|(403) Forbidden")
+ABANDONED = re.compile(r"abandon", re.I)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
-    lines = [(lg, ln) for lg in s.controller_logs for ln in lg.lines if FORBIDDEN.search(ln)]
+    lines = [(lg, ln) for lg in s.controller_logs for ln in lg.lines
+             if FORBIDDEN.search(ln) and not ABANDONED.search(ln)]
     conds = [(obj, c) for obj in (s.isvc, *s.knative_services, *s.knative_ingresses) for c in cond.conditions(obj)
              if FORBIDDEN.search(str(c.get("message", "")))]
     if not lines and not conds:
@@ -32,7 +39,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
                     "none of "
                     "which admits the probes.") if all(as_list(dig(p, "spec", "rules")) for p in policies) else (
             f"AuthorizationPolicies in namespace {s.namespace}: {names}.")
-    args = {"count": len(lines) or len(conds), "policies_sentence": sentence}
+    statuses = sorted({next(g for g in m.groups() if g) for _, ln in lines if (m := _STATUS.search(ln))})
+    args = {"count": len(lines) or len(conds), "policies_sentence": sentence,
+            "status": "/".join(statuses) or "403"}
     evidence = []
     if lines:
         lg = lines[0][0]

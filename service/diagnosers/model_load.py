@@ -1,36 +1,69 @@
 """MODEL_LOAD_FAILED: the model server started but could not load the model.
 
-Reads: status.modelStatus (lastFailureInfo reason ModelLoadFailed, transitionStatus,
-targetModelState FailedToLoad) and the serving container's state. When a more specific cause is
-visible (an OOM kill, a failed download, a missing model file) the catalogue suppresses this finding
-in favour of it, so it is reported only where it is the best explanation there is.
+KServe writes modelStatus.lastFailureInfo reason ModelLoadFailed whenever the model container exits,
+whatever the cause (a missing environment variable, an import error in the server itself), so the
+reason alone proves nothing. This finding needs the server's own words about loading: a log line or
+termination message such as "failed to load", an unpickling traceback, a framework's load error.
+Reads: modelStatus, and the logs and termination messages of the current pods' serving containers.
+When a more specific cause is visible (an OOM kill, a failed download, a missing model file) the
+catalogue suppresses this finding in favour of it.
 """
 
 from __future__ import annotations
 
+import re
+
 from ..diagnosis import build
-from ..diagnosis.finding import Finding
+from ..diagnosis.finding import Evidence, Finding
+from ..evidence import topology
 from ..evidence.snapshot import Snapshot
 from ..objects import inference_service as isvclib
-from ..objects.fields import dig
+from ..objects import pods as podlib
+from ..objects.fields import dig, name_of
 
-LOAD_FAILURE_REASONS = ("ModelLoadFailed",)
+LOAD_FAILURE = re.compile(
+    r"failed to load|unable to load|could not load|cannot load|error (while )?loading|load(ing)? (the )?model.*"
+    r"(fail|error)|ModelMissingError|unpickl|pickle\.py|joblib|torch\.load|PytorchStreamReader|TorchScript|"
+    r"XGBoostError|LightGBMError|SavedModel|servable .* (fail|error)|model_load|\.load_model\(|"
+    r"incompatible (model|version)|Invalid model", re.I)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
     failure = isvclib.last_failure(s.isvc)
     target = dig(s.isvc, "status", "modelStatus", "states", "targetModelState")
-    if failure.get("reason") not in LOAD_FAILURE_REASONS and target != "FailedToLoad":
-        return []
-    if failure.get("reason") and failure.get("reason") not in LOAD_FAILURE_REASONS:
+    if failure.get("reason") and failure.get("reason") != "ModelLoadFailed":
         return []  # e.g. NoSupportingRuntime: RUNTIME_NOT_FOUND's business
+    quote: Evidence | None = None
+    lines: list[str] = []
+    for component in isvclib.components(s.isvc):
+        for pod in topology.current_pods(s, component):
+            for c in podlib.containers(pod):
+                if c.init or not podlib.is_serving_container(c.name):
+                    continue
+                for lg in (s.log(name_of(pod), c.name, True), s.log(name_of(pod), c.name, False)):
+                    hits = [ln for ln in (lg.lines if lg else []) if LOAD_FAILURE.search(ln)]
+                    if hits and quote is None:
+                        lines, quote = hits, build.log(lg, build.telling_lines(lg.lines, [LOAD_FAILURE.pattern]))
+                for t in (c.last_terminated, c.terminated):
+                    msg = str(t.get("message") or "")
+                    hits = [ln for ln in msg.splitlines() if LOAD_FAILURE.search(ln)]
+                    if hits and quote is None:
+                        lines, quote = hits, build.observed(pod, f"{c.path}.lastState.terminated.message", msg)
     message = str(failure.get("message") or "")
-    last_line = next((ln for ln in reversed(message.splitlines()) if ln.strip()), "")
+    if quote is None and LOAD_FAILURE.search(message):
+        lines = [ln for ln in message.splitlines() if LOAD_FAILURE.search(ln)]
+        quote = build.reported(s.isvc, "status.modelStatus.lastFailureInfo.message", message)
+    if quote is None or (failure.get("reason") != "ModelLoadFailed" and target != "FailedToLoad"
+                         and not lines):
+        return []
+    last = build.summary_line(lines) if lines else ""
     args = {"component": "predictor", "reason": failure.get("reason") or f"targetModelState {target}",
-            "message_suffix": build.suffix(last_line), "runtime": isvclib.runtime_name(s.isvc) or "(auto-selected)"}
+            "message_suffix": build.suffix(last), "runtime": isvclib.runtime_name(s.isvc) or "(auto-selected)"}
     evidence = [
+        quote,
         build.reported(s.isvc, "status.modelStatus", {k: v for k, v in (dig(s.isvc, "status", "modelStatus") or {})
                                                         .items() if k != "lastFailureInfo"}),
-        build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure or None),
+        build.reported(s.isvc, "status.modelStatus.lastFailureInfo",
+                       {k: v for k, v in failure.items() if k != "message"} or None),
     ]
     return [build.make("MODEL_LOAD_FAILED", "predictor", args, evidence, obj=s.isvc)]

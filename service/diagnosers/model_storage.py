@@ -19,12 +19,16 @@ from ..objects import inference_service as isvclib
 from ..objects import pods as podlib
 from ..objects.fields import name_of
 
+# The storage-initializer's words for a URI with nothing behind it (GCS/minio "does not exist", S3/Azure/
+# local "No model found in", PVC "Cannot locate source uri", the clouds' own NoSuchKey/BlobNotFound).
 MISSING_AT_SOURCE = re.compile(
-    r"does not exist|NoSuchKey|NoSuchBucket|BlobNotFound|ContainerNotFound|404 (Client Error|Not Found)"
-    r"|not found in bucket", re.I)
+    r"does not exist|No model found in|Cannot locate source uri|NoSuchKey|NoSuchBucket|BlobNotFound|"
+    r"ContainerNotFound|404 (Client Error|Not Found)|not found in bucket", re.I)
+# A model server's words for a model directory without a file it can load.
 NO_MODEL_FILE = re.compile(
     r"^\s*StopIteration\s*$|model file not found|No model found|Missing model file|could not find (a )?model"
-    r"|FileNotFoundError|no valid model|Model .* not found|failed to locate model", re.I | re.M)
+    r"|FileNotFoundError|no valid model|Model .* not found|fail(ed)? to locate model|No versions of servable"
+    r"|Could not find base path|does not contain a (saved ?model|model)", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,9 @@ def _sources(s: Snapshot, component: str) -> Iterator[Source]:
     failure = isvclib.last_failure(s.isvc)
     if failure.get("message"):
         lines = str(failure["message"]).splitlines()
-        where = "initializer" if any("storage" in ln.lower() and "download" in ln.lower() for ln in lines) or \
-            any(MISSING_AT_SOURCE.search(ln) for ln in lines) else "server"
+        # KServe copies the failing container's termination message here; the storage-initializer's says so
+        where = "initializer" if any("initializer" in ln or "Storage.download" in ln or "Failed to fetch model" in ln
+                                     for ln in lines) else "server"
         yield Source(where, None, lines, lambda ls: build.reported(
             s.isvc, "status.modelStatus.lastFailureInfo.message", "\n".join(ls)))
 

@@ -85,6 +85,32 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 findings.append(build.make("CONTAINER_OOM_KILLED", component, args, evidence,
                                            variant="default" if limit and source.startswith("spec.") else "no_limit",
                                            offers=offers, obj=pod))
+        if not current and (f := _reported_only(s, component)) is not None:
+            findings.append(f)
     return findings
+
+
+def _reported_only(s: Snapshot, component: str) -> Finding | None:
+    """Exit 137 reported by Knative for the latest revision, when its pods are gone (scaled down)."""
+    latest = topology.latest_revision(s, component)
+    failure = isvclib.last_failure(s.isvc)
+    reason = cond.reason(latest, "Ready") if latest is not None else ""
+    if reason != "ExitCode137" and not (component == "predictor" and failure.get("exitCode") == 137):
+        return None
+    container = "kserve-container"
+    limit, source = memory_limit(s, component, container, None)
+    suggested = suggestion(limit) if limit else "2Gi"
+    args = {"component": component, "container": container, "revision": name_of(latest) if latest else "(unknown)",
+            "reason": reason or "modelStatus.lastFailureInfo.exitCode 137", "limit": limit or "none set",
+            "limit_source": source, "suggested": suggested, "restarts": "?", "pod": "(none left)"}
+    evidence = [build.condition(latest, "Ready") if latest is not None else None,
+                build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None]
+    sc = isvclib.serving_container(s.isvc, component, container)
+    if sc is not None:
+        evidence.append(build.declared(s.isvc, f"{sc.path}.resources", sc.resources or None))
+    return build.make("CONTAINER_OOM_KILLED", component, args, evidence, variant="reported", obj=latest or s.isvc,
+                      offers=[Offer("raise-memory-limit", {"component": component, "container": container,
+                                                           "memory": suggested},
+                                    f"Raise the memory limit of {container} to {suggested}")])
 
 

@@ -61,11 +61,17 @@ def diagnose(s: Snapshot) -> list[Finding]:
                     continue
                 target = c
                 if container == podlib.QUEUE_PROXY:
-                    # queue-proxy probes the model container on Knative: judge by the model container's state
-                    target = podlib.container(pod, podlib.MODEL_CONTAINER) or c
-                if target.oom_killed() or (target.crash_looping and probe != "liveness"):
-                    continue
-                if probe == "readiness" and (target.ready or not target.running):
+                    # On Knative, queue-proxy runs the model container's readiness probe: the kubelet sees
+                    # queue-proxy unready while the model container reports ready. Judge the probe by
+                    # queue-proxy, and rule out a model container that is crashing or OOM-killed.
+                    model = podlib.container(pod, podlib.MODEL_CONTAINER)
+                    if model is not None and (model.oom_killed() or model.crash_looping or not model.running):
+                        continue
+                    if probe == "readiness" and (c.ready or not c.running):
+                        continue
+                    target = model or c
+                elif target.oom_killed() or (target.crash_looping and probe != "liveness") or (
+                        probe == "readiness" and (target.ready or not target.running)):
                     continue
                 killed = target.failed_exit() or {}
                 if probe == "liveness" and not (target.restarts > 0 and killed.get("exitCode") in (137, 143)):

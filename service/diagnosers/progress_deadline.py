@@ -1,7 +1,10 @@
 """PROGRESS_DEADLINE_EXCEEDED: a revision or Deployment gave up waiting for its pods.
 
 Reads: the latest revision's conditions and the component's Deployments' `Progressing` condition
-(reason ProgressDeadlineExceeded), and the InferenceService's own conditions.
+(reason ProgressDeadlineExceeded). Knative does not always say ProgressDeadlineExceeded: when the
+first pod never becomes ready, the revision's `Active` condition turns False with reason TimedOut
+("The target could not be activated.") and Ready carries the pod's last waiting reason
+(PodInitializing, ContainerCreating), after which the Deployment is scaled to zero and looks healthy.
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
-from ..evidence.snapshot import Snapshot
+from ..evidence.snapshot import Obj, Snapshot
 from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
-from ..objects.fields import labels_of
+from ..objects.fields import labels_of, name_of
 
 REASON = "ProgressDeadlineExceeded"
 
@@ -35,4 +38,20 @@ def diagnose(s: Snapshot) -> list[Finding]:
             findings.append(build.make("PROGRESS_DEADLINE_EXCEEDED", component, args,
                                        [build.condition(obj, str(hit.get("type")))], obj=obj))
             break
+        else:
+            if latest is not None and (f := _activation_timeout(latest, component)) is not None:
+                findings.append(f)
     return findings
+
+
+def _activation_timeout(rev: Obj, component: str) -> Finding | None:
+    active = cond.condition(rev, "Active") or {}
+    if active.get("status") != "False" or active.get("reason") != "TimedOut" or cond.is_true(rev, "Ready"):
+        return None
+    stage = cond.reason(rev, "Ready") or cond.reason(rev, "ResourcesAvailable") or "not ready"
+    args = {"component": component, "revision": name_of(rev), "resource": f"Revision {name_of(rev)}",
+            "message_suffix": build.suffix(str(active.get("message", ""))), "stage": stage,
+            "reason": "TimedOut"}
+    evidence = [build.condition(rev, "Active"), build.condition(rev, "Ready"),
+                build.condition(rev, "ResourcesAvailable")]
+    return build.make("PROGRESS_DEADLINE_EXCEEDED", component, args, evidence, variant="activation", obj=rev)

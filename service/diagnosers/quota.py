@@ -18,7 +18,7 @@ from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
 from ..objects.fields import dig, name_of
 
-_REFUSED = re.compile(r"exceeded quota|forbidden: (maximum|minimum)|must specify (limits|requests)|"
+_REFUSED = re.compile(r"exceeded quota|failed quota|forbidden: (maximum|minimum)|must specify (limits|requests)|"
                       r"is forbidden: .*(LimitRange|quota)|max limit to request ratio", re.I)
 
 
@@ -34,6 +34,11 @@ def advice(message: str) -> str:
     if "exceeded quota" in message:
         return ("The namespace's ResourceQuota has no room for another pod of this size: free room (scale down "
                 "something else), raise the quota, or lower the component's requests and limits.")
+    if "failed quota" in message or "must specify" in message:
+        return ("A ResourceQuota in the namespace requires every container to declare the resources it names, and "
+                "one does not: often Knative's queue-proxy sidecar, which the InferenceService does not size. Add "
+                "a LimitRange with default requests and limits for containers, or set the queue sidecar's "
+                "resources in Knative's config-deployment (queue-sidecar-cpu-limit, queue-sidecar-memory-limit).")
     return ("A LimitRange in the namespace refuses the pod's requests or limits: bring the component's resources "
             "within its bounds.")
 

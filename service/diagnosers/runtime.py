@@ -31,6 +31,23 @@ def supported_formats(rt: Obj) -> list[str]:
     return out
 
 
+def protocols(rt: Obj) -> list[str]:
+    return [str(p) for p in as_list(dig(rt, "spec", "protocolVersions"))] or ["v1"]
+
+
+def why_not(rt: Obj, fmt: str, protocol: str) -> str:
+    """Why a runtime that knows the format cannot serve this model, or "" when it could."""
+    if dig(rt, "spec", "disabled"):
+        return "is disabled"
+    if protocol and protocol not in protocols(rt):
+        return f"speaks {'/'.join(protocols(rt))}, not {protocol}"
+    auto = [f for f in as_list(dig(rt, "spec", "supportedModelFormats"))
+            if isinstance(f, dict) and f.get("name") == fmt and f.get("autoSelect")]
+    if not auto:
+        return "is not auto-selected for it (name it in spec.predictor.model.runtime)"
+    return ""
+
+
 def diagnose(s: Snapshot) -> list[Finding]:
     failure = isvclib.last_failure(s.isvc)
     reasons = [c for c in cond.conditions(s.isvc) if c.get("reason") in REASONS]
@@ -38,29 +55,41 @@ def diagnose(s: Snapshot) -> list[Finding]:
     if failure.get("reason") not in REASONS and not reasons and not events:
         return []
     fmt = isvclib.model_format(s.isvc) or "(none given)"
+    protocol = str(dig(s.isvc, "spec", "predictor", "model", "protocolVersion", default=""))
     named = isvclib.runtime_name(s.isvc)
     runtimes = list(s.runtimes or ())
     known = ", ".join(f"{name_of(r)} [{', '.join(supported_formats(r)) or 'no formats'}]"
                       + (" (disabled)" if dig(r, "spec", "disabled") else "") for r in runtimes)
     if s.runtimes is None:
         known = "the runtimes could not be read"
+    knowing = [r for r in runtimes if any(f.split(":")[0] == fmt for f in supported_formats(r))]
+    reasons_not = [f"{name_of(r)} {why}" for r in knowing if (why := why_not(r, fmt, protocol))]
+    if s.runtimes is None:
+        candidates = "The installed runtimes could not be read."
+    elif not knowing:
+        candidates = f"None of the runtimes here supports {fmt} ({known or 'none are installed'})."
+    else:
+        candidates = "Runtimes that know the format cannot take it: " + "; ".join(reasons_not) + "."
     detail = str(failure.get("message") or (reasons[0].get("message") if reasons else "")
                  or (events[-1].get("message") if events else "")).strip()
     variant = "named" if named and failure.get("reason") in ("RuntimeNotRecognized", "RuntimeDisabled") else "default"
     match = next((r for r in runtimes if name_of(r) == named), None)
     problem = ("is disabled" if match is not None and dig(match, "spec", "disabled") else
-               f"does not support {fmt}" if match is not None else "does not exist here")
-    args = {"model_format": fmt, "runtime": named, "runtime_problem": problem,
-            "runtime_sentence": f" and the runtime asked for is {named}" if named else "",
-            "known_runtimes": known or "none are installed", "detail": build.quote(detail)}
+               f"does not support {fmt}" if match is not None else "does not exist where KServe looks for it")
+    args = {"model_format": fmt, "runtime": named, "runtime_problem": problem, "namespace": s.namespace,
+            "protocol_sentence": f" over protocol {protocol}" if protocol else "",
+            "candidates_sentence": candidates, "known_runtimes": known or "none are installed",
+            "detail": build.quote(detail)}
     evidence = [
         build.declared(s.isvc, "spec.predictor.model.modelFormat", dig(s.isvc, "spec", "predictor", "model",
                                                                         "modelFormat")),
         build.declared(s.isvc, "spec.predictor.model.runtime", named) if named else None,
+        build.declared(s.isvc, "spec.predictor.model.protocolVersion", protocol) if protocol else None,
         build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None,
         *[build.condition(s.isvc, str(c.get("type"))) for c in reasons[:2]],
         *[build.event(e) for e in events[-1:]],
-        *[build.observed(r, "spec.supportedModelFormats", supported_formats(r), "installed runtime")
+        *[build.observed(r, "spec", {"supportedModelFormats": supported_formats(r), "protocolVersions": protocols(r),
+                                     "disabled": bool(dig(r, "spec", "disabled"))}, "installed runtime")
           for r in runtimes[:8]],
     ]
     return [build.make("RUNTIME_NOT_FOUND", "predictor", args, evidence, variant=variant, obj=s.isvc)]

@@ -38,7 +38,7 @@ def requests_of(pod: Obj) -> dict[str, str]:
 def advice(message: str) -> str:
     m = message.lower()
     parts = []
-    for res in sorted(set(re.findall(r"insufficient ([\w./-]+)", m))):
+    for res in sorted({r.rstrip(".") for r in re.findall(r"insufficient ([\w./-]+)", m)}):
         if "gpu" in res:
             parts.append(f"No node has a free {res}: free one, add GPU nodes (or let the autoscaler add them), "
                          "or lower the request.")
@@ -60,6 +60,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
         pending = [p for p in current if cond.status(p, "PodScheduled") == "False"
                    and cond.reason(p, "PodScheduled") in ("Unschedulable", "SchedulerError", "")]
         if not pending:
+            if not current and (f := _reported_only(s, component)) is not None:
+                findings.append(f)
             continue
         pod = pending[0]
         events = s.events_for("Pod", name_of(pod))
@@ -84,3 +86,15 @@ def diagnose(s: Snapshot) -> list[Finding]:
             evidence.append(build.condition(latest, "ResourcesAvailable"))
         findings.append(build.make("POD_UNSCHEDULABLE", component, args, evidence, obj=pod))
     return findings
+
+
+def _reported_only(s: Snapshot, component: str) -> Finding | None:
+    """The revision's Unschedulable, when no pod of it was read."""
+    latest = topology.latest_revision(s, component)
+    if latest is None or cond.reason(latest, "ResourcesAvailable") != "Unschedulable":
+        return None
+    message = " ".join(cond.message(latest, "ResourcesAvailable").split())
+    args = {"component": component, "revision": name_of(latest), "message": message, "advice": advice(message),
+            "pod": "", "requests": ""}
+    return build.make("POD_UNSCHEDULABLE", component, args, [build.condition(latest, "ResourcesAvailable")],
+                      variant="reported", obj=latest)

@@ -22,7 +22,7 @@ CREDENTIAL_HINTS = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch
                     "NoCredentialProviders", "credentials", "403", "401", "Permission denied", "permission",
                     "AuthorizationFailure", "AuthenticationFailed", "invalid_grant")
 NOT_FOUND_HINTS = ("does not exist", "NoSuchKey", "NoSuchBucket", "No such file", "not found", "404",
-                   "BlobNotFound", "ContainerNotFound")
+                   "BlobNotFound", "ContainerNotFound", "No model found", "Cannot locate source uri")
 
 
 def failing_init(pod: dict) -> podlib.ContainerState | None:

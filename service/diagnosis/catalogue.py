@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,20 @@ class Code:
     meaning: str
     explanations: dict[str, str]
     suppressed_by: frozenset[str] = frozenset()
+    titles: dict[str, str] = field(default_factory=dict)  # titles of variants that need their own
 
     def render(self, variant: str, args: dict[str, Any]) -> tuple[str, str]:
         """(title, explanation) with args filled in; a missing argument is a bug and raises KeyError."""
         template = self.explanations.get(variant) or self.explanations["default"]
-        return self.title.format_map(args), " ".join(template.format_map(args).split())
+        title = self.titles.get(variant) or self.title
+        return title.format_map(args), " ".join(template.format_map(args).split())
 
 
 @functools.cache
 def catalogue() -> dict[str, Code]:
     raw = yaml.safe_load(CODES_FILE.read_text())
     return {code: Code(code, v["severity"], v["title"], v["meaning"], dict(v["explanation"]),
-                       frozenset(v.get("suppressed_by") or ()))
+                       frozenset(v.get("suppressed_by") or ()), dict(v.get("titles") or {}))
             for code, v in raw.items()}
 
 

@@ -82,25 +82,30 @@ def _link_root_causes(findings: list[Finding]) -> list[Finding]:
         if f.code == "REVISION_MISSING":
             causes = tuple(sorted({g.code for g in findings if g.component == f.component and g.code != f.code
                                    and g.severity in ROOT_CAUSE_SEVERITIES}))
-            sentence = (f"the root cause found below it: {', '.join(causes)} (see those findings)." if causes else
-                        "no root cause was found in what could be read: look at the revision's pods and events "
+            sentence = (f"The root cause found below it: {', '.join(causes)} (see those findings)." if causes else
+                        "No root cause was found in what could be read: look at the revision's pods and events "
                         "(`kubectl describe revision`).")
             f = dataclasses.replace(f, causes=causes, explanation=f.explanation.replace("{cause_sentence}", sentence))
         out.append(f)
     return out
 
 
+def _still_serving(s: Snapshot, component: str) -> list[str]:
+    """Ready revisions other than the latest that still take this component's traffic (a stuck rollout)."""
+    latest = topology.latest_revision_name(s, component)
+    return [n for n in topology.serving_revision_names(s, component)
+            if n != latest and (r := s.revision(n)) is not None and cond.is_true(r, "Ready")]
+
+
 def _serving_is_not_critical(s: Snapshot, findings: list[Finding]) -> list[Finding]:
-    if not cond.is_true(s.isvc, "Ready"):
-        return findings
+    """Critical means the InferenceService cannot serve: not so while a previous revision takes the traffic."""
+    ready = cond.is_true(s.isvc, "Ready")
     out = []
     for f in findings:
-        if f.severity == "critical":
-            serving = ", ".join(topology.serving_revision_names(s, f.component)) if f.component in (
-                "predictor", "transformer", "explainer") else ""
-            note = (f" The InferenceService is Ready and still serves from revision {serving}; this failure affects "
-                    f"the new revision {topology.latest_revision_name(s, f.component)} being rolled out."
-                    if serving and topology.latest_revision_name(s, f.component) not in serving.split(", ") else
+        serving = _still_serving(s, f.component) if f.component in ("predictor", "transformer", "explainer") else []
+        if f.severity == "critical" and (serving or ready):
+            note = (f" Revision {', '.join(serving)} still serves the {f.component}'s traffic; this failure blocks "
+                    f"the rollout of revision {topology.latest_revision_name(s, f.component)}." if serving else
                     " The InferenceService is Ready and still serves, so this is not (yet) an outage.")
             f = dataclasses.replace(f, severity="error", explanation=f.explanation + note)
         out.append(f)

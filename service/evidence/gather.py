@@ -27,6 +27,7 @@ from ..kube import errors as kerr
 from ..kube import resources as R
 from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
+from ..objects import knative
 from ..objects import pods as podlib
 from ..objects.fields import as_list, dig, name_of
 from . import redact, topology
@@ -86,6 +87,56 @@ class Gatherer:
         self.kube = kube
         self.pool = pool
         self.settings = settings or GatherSettings()
+
+    # -- a namespace at a glance ---------------------------------------------------------------
+
+    def gather_namespace(self, namespace: str) -> tuple[list[Snapshot], list[ReadError], Ledger]:
+        """Status-level snapshots of every InferenceService of a namespace, from four paged lists.
+
+        What is read grows with the number of InferenceServices (their Knative services, revisions and
+        Deployments carry the InferenceService's label), never with pods or events, which this view does
+        not read: pod-level causes show as what the revisions report.
+        """
+        ledger, deadline = Ledger(), Deadline.after(self.settings.deadline_seconds)
+        errors: list[ReadError] = []
+        owned = "serving.kserve.io/inferenceservice"
+
+        def paged(key: str, what: str, r: R.Resource, labels: str | None = None) -> Read:
+            def call(ledger: Ledger, deadline: Deadline) -> Any:
+                items: list[Any] = []
+                token = None
+                while True:
+                    page = self.kube.list(r, namespace, labels=labels, limit=500, cont=token, ledger=ledger,
+                                          deadline=deadline)
+                    items += as_list(page.get("items"))
+                    token = dig(page, "metadata", "continue")
+                    if not token:
+                        return {"items": items}
+            optional = "" if r is R.INFERENCE_SERVICES else "optional"
+            return Read(key, what, r.label, call, optional)
+
+        got = self._run([paged("isvcs", "InferenceServices", R.INFERENCE_SERVICES),
+                         paged("ksvc", "Knative services", R.KNATIVE_SERVICES, owned),
+                         paged("revisions", "Knative revisions", R.REVISIONS, owned),
+                         paged("deployments", "Deployments", R.DEPLOYMENTS, owned)], ledger, deadline, errors)
+        if any(e.resource == R.INFERENCE_SERVICES.label and (e.code == 0 or e.code >= 500) for e in errors):
+            raise ApiUnavailable(next(e.message for e in errors if e.resource == R.INFERENCE_SERVICES.label))
+        read_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        by_owner: dict[str, dict[str, list[Obj]]] = {}
+        for key in ("ksvc", "revisions", "deployments"):
+            for obj in _items(got.get(key)):
+                owner = str(dig(obj, "metadata", "labels", owned, default=""))
+                by_owner.setdefault(owner, {}).setdefault(key, []).append(obj)
+        snaps = []
+        for isvc in _items(got.get("isvcs")):
+            mine = by_owner.get(name_of(isvc), {})
+            snaps.append(Snapshot(namespace=namespace, name=name_of(isvc), isvc=isvc, read_at=read_at,
+                                  knative_services=tuple(mine.get("ksvc", ())),
+                                  revisions=tuple(mine.get("revisions", ())),
+                                  deployments=tuple(mine.get("deployments", ())),
+                                  knative_installed=got.get("ksvc") is not MISSING,
+                                  read_kinds=frozenset({"status-only"})))
+        return snaps, errors, ledger
 
     # -- the waves -----------------------------------------------------------------------------
 
@@ -251,6 +302,11 @@ class Gatherer:
         if _ingress_not_ready(s):
             reads.append(self._list("kingresses", "Knative ingresses", R.KNATIVE_INGRESSES, ns,
                                     labels=f"serving.knative.dev/route in ({_route_names(s)})", optional_api="knative"))
+            for k in s.knative_services[:1]:
+                reads.append(self._list(f"events:Ingress:{name_of(k)}", f"events of Knative Ingress {name_of(k)}",
+                                        R.EVENTS, ns, fields=f"involvedObject.name={name_of(k)},"
+                                                             "involvedObject.kind=Ingress",
+                                        limit=self.settings.event_limit))
             if s.istio_installed:
                 reads.append(self._list("authz", "Istio AuthorizationPolicies", R.AUTHORIZATION_POLICIES, ns,
                                         optional_api="istio"))
@@ -263,16 +319,27 @@ class Gatherer:
         return reads
 
     def _logs_for(self, ns: str, pod: Obj) -> list[Read]:
+        """The logs that explain a failing pod: a failing init container, a crashing container (its previous
+        instance when it waits to restart), else the running model container of a pod that is not ready (on
+        Knative the model container reports ready while queue-proxy, which probes it, does not)."""
         out = []
+        crashing = False
         for c in podlib.containers(pod):
-            if c.name in podlib.SIDECARS or c.ready:
+            if c.name in podlib.SIDECARS:
                 continue
             previous = bool(c.last_terminated) and not c.running and not c.terminated
             failed_before = (c.last_terminated.get("exitCode") or 0) != 0
-            if c.crash_looping or c.exited_with_error or failed_before or (not c.init and c.oom_killed()):
+            if c.init and c.ready:
+                continue
+            if c.crash_looping or c.exited_with_error or (failed_before and not c.ready) or (
+                    not c.init and c.oom_killed() and not c.ready):
                 out.append(self._log(ns, c.pod, c.name, previous))
-            elif not c.init and c.running and c.restarts == 0:
-                out.append(self._log(ns, c.pod, c.name, False))
+                crashing = True
+        if not crashing and not podlib.is_ready(pod):
+            model = next((c for c in podlib.containers(pod) if not c.init and c.running
+                          and podlib.is_serving_container(c.name)), None)
+            if model is not None:
+                out.append(self._log(ns, model.pod, model.name, False))
         return out
 
     def _third_wave(self, s: Snapshot, second: dict[str, Any]) -> list[Read]:
@@ -316,15 +383,7 @@ def _hosts(s: Snapshot) -> list[str]:
 
 
 def _ingress_not_ready(s: Snapshot) -> bool:
-    for obj in (s.isvc, *s.knative_services):
-        for c in cond.conditions(obj):
-            if c.get("reason") == "IngressNotConfigured":
-                return True
-    for k in s.knative_services:
-        rc = cond.condition(k, "RoutesReady")
-        if cond.is_true(k, "ConfigurationsReady") and rc is not None and rc.get("status") != "True":
-            return True
-    return False
+    return bool(knative.ingress_conditions([s.isvc, *s.knative_services]))
 
 
 def _needs_runtimes(s: Snapshot) -> bool:

@@ -35,7 +35,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      r"\1" + REDACTED),
     # key=value / key: value / "key": "value" where the key names a secret
     (re.compile(r"(?i)([\"']?\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
-                r"private[_-]?key|authorization)(?![\w-])[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&\"'}]+)"),
+                r"private[_-]?key)(?![\w-])[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&\"'}]+)"),
      r"\1" + REDACTED),
 ]
 

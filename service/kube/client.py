@@ -139,7 +139,7 @@ class Kube:
                           name, **opts)
 
     def list(self, r: Resource, namespace: str | None, *, labels: str | None = None, fields: str | None = None,
-             limit: int | None = None, ledger: Ledger | None = None,
+             limit: int | None = None, cont: str | None = None, ledger: Ledger | None = None,
              deadline: Deadline | None = None) -> dict[str, Any]:
         """One page of a list (the API server's own limit, when given); namespace None lists across all."""
         query: dict[str, Any] = {}
@@ -149,6 +149,8 @@ class Kube:
             query["field_selector"] = fields
         if limit:
             query["limit"] = limit
+        if cont:
+            query["_continue"] = cont
         opts: dict[str, Any] = {"ledger": ledger, "deadline": deadline, "retry": True, **query}
         if r.core:
             if r.namespaced and namespace is not None:

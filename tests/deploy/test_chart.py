@@ -286,8 +286,8 @@ def test_values_outside_the_schema_are_refused(values):
 
 
 def test_notes_say_what_is_enabled():
-    notes = render_files()[f"{CHART.name}/templates/NOTES.txt"]
+    notes = render_files()["kserve-doctor/templates/NOTES.txt"]
     assert "Read-only" in notes and "port-forward svc/kserve-doctor" in notes
-    notes = render_files(copy.deepcopy(ALL_ON))[f"{CHART.name}/templates/NOTES.txt"]
+    notes = render_files(copy.deepcopy(ALL_ON))["kserve-doctor/templates/NOTES.txt"]
     assert "raise-memory-limit,restart-pods,skip-tag-resolution" in notes
     assert "ServiceMonitor" in notes
