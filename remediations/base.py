@@ -34,6 +34,21 @@ class Reader(Protocol):
     def list(self, r: Resource, namespace: str | None, *, labels: str | None = None) -> list[dict[str, Any]]: ...
 
 
+def optional_list(reader: Reader, r: Resource, namespace: str | None, warnings: list[str], purpose: str, *,
+                  labels: str | None = None) -> list[dict[str, Any]]:
+    """A read that only refines the plan (a warning, a bound): when it is refused, say so and go on."""
+    from service.kube import errors as kerr
+
+    try:
+        return reader.list(r, namespace, labels=labels)
+    except kerr.Forbidden:
+        warnings.append(f"{purpose} could not be checked: reading {r.label} in {namespace or 'the cluster'} "
+                        "was refused.")
+    except kerr.NotFound:
+        pass
+    return []
+
+
 class PlanRefused(Exception):
     """The parameters cannot make a valid plan (the answer is 422, naming the field)."""
 

@@ -22,7 +22,7 @@ from service.objects import inference_service as isvclib
 from service.objects.fields import as_dict, as_list, dig, name_of
 from service.quantities import QuantityError, doubled_memory, format_bytes, parse
 
-from .base import Change, Plan, PlanRefused, Reader, Remediator, Target
+from .base import Change, Plan, PlanRefused, Reader, Remediator, Target, optional_list
 from .patch import PatchBuilder
 
 
@@ -61,7 +61,7 @@ def _runtime_limit(reader: Reader, isvc: dict[str, Any], container: str) -> str:
     for r, ns in ((R.SERVING_RUNTIMES, str(dig(isvc, "metadata", "namespace"))), (R.CLUSTER_SERVING_RUNTIMES, "")):
         try:
             rt = reader.get(r, ns, name)
-        except kerr.NotFound:
+        except (kerr.NotFound, kerr.Forbidden):
             continue
         for c in as_list(dig(rt, "spec", "containers")):
             if isinstance(c, dict) and c.get("name") == container and dig(c, "resources", "limits", "memory"):
@@ -69,18 +69,22 @@ def _runtime_limit(reader: Reader, isvc: dict[str, Any], container: str) -> str:
     return ""
 
 
-def _pod_limit(reader: Reader, t: Target, component: str, container: str) -> tuple[str, int]:
-    pods = reader.list(R.PODS, t.namespace, labels=f"serving.kserve.io/inferenceservice={t.name},component={component}")
+def _pods(reader: Reader, t: Target, component: str, warnings: list[str]) -> list[dict[str, Any]]:
+    return optional_list(reader, R.PODS, t.namespace, warnings, "The number of pods (for the quota headroom)",
+                         labels=f"serving.kserve.io/inferenceservice={t.name},component={component}")
+
+
+def _pod_limit(pods: list[dict[str, Any]], container: str) -> str:
     for p in pods:
         for c in as_list(dig(p, "spec", "containers")):
             if isinstance(c, dict) and c.get("name") == container and dig(c, "resources", "limits", "memory"):
-                return str(c["resources"]["limits"]["memory"]), len(pods)
-    return "", len(pods)
+                return str(c["resources"]["limits"]["memory"])
+    return ""
 
 
-def _limit_range_max(reader: Reader, namespace: str) -> tuple[Decimal | None, str]:
+def _limit_range_max(reader: Reader, namespace: str, warnings: list[str]) -> tuple[Decimal | None, str]:
     best: tuple[Decimal | None, str] = (None, "")
-    for lr in reader.list(R.LIMIT_RANGES, namespace):
+    for lr in optional_list(reader, R.LIMIT_RANGES, namespace, warnings, "The LimitRange maximum"):
         for item in as_list(dig(lr, "spec", "limits")):
             if isinstance(item, dict) and item.get("type") == "Container" and dig(item, "max", "memory"):
                 try:
@@ -93,8 +97,8 @@ def _limit_range_max(reader: Reader, namespace: str) -> tuple[Decimal | None, st
 
 
 def _quota_warnings(reader: Reader, namespace: str, extra: Decimal, replicas: int) -> list[str]:
-    out = []
-    for q in reader.list(R.RESOURCE_QUOTAS, namespace):
+    out: list[str] = []
+    for q in optional_list(reader, R.RESOURCE_QUOTAS, namespace, out, "The ResourceQuota headroom"):
         hard = as_dict(dig(q, "status", "hard")) or as_dict(dig(q, "spec", "hard"))
         used = as_dict(dig(q, "status", "used"))
         for key in ("limits.memory", "memory", "requests.memory"):
@@ -124,17 +128,15 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
         raise PlanRefused("container", f"the {component} has no container {container!r} "
                                        f"(it has: {', '.join(names) or 'none'})")
     resources = sc.resources
+    notes: list[str] = []
     declared = str(dig(resources, "limits", "memory", default=""))
     current, source = declared, f"{sc.path}.resources.limits.memory"
-    replicas = 0
     if not current:
         current, source = _runtime_limit(reader, isvc, container), f"ServingRuntime {isvclib.runtime_name(isvc)}"
+    pods = _pods(reader, t, component, notes)
+    replicas = len(pods)
     if not current:
-        current, replicas = _pod_limit(reader, t, component, container)
-        source = "the running pods"
-    if not replicas:
-        replicas = len(reader.list(R.PODS, t.namespace, labels=f"serving.kserve.io/inferenceservice={t.name},"
-                                                               f"component={component}"))
+        current, source = _pod_limit(pods, container), "the running pods"
     try:
         current_q = parse(current) if current else None
     except QuantityError:
@@ -154,7 +156,7 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
     if new_q > ceiling:
         raise PlanRefused("memory", f"{new} is above the highest limit this service sets, KSERVE_DOCTOR_MAX_MEMORY "
                                     f"({reader.max_memory})")
-    lr_max, lr_name = _limit_range_max(reader, t.namespace)
+    lr_max, lr_name = _limit_range_max(reader, t.namespace, notes)
     if lr_max is not None and new_q > lr_max:
         raise PlanRefused("memory", f"{new} is above the maximum of {lr_name}")
 
@@ -183,7 +185,7 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
                     "keeps its old limit." if mode == isvclib.SERVERLESS else
                     f"The Deployment {t.name}-{component} rolls its pods out again with the new limit.")
     extra = new_q - (current_q or Decimal(0))
-    warnings += _quota_warnings(reader, t.namespace, extra, replicas)
+    warnings += _quota_warnings(reader, t.namespace, extra, replicas) + notes
     resolved = {"component": component, "container": container, "memory": new}
     if not b.changed:
         return Plan([], ["The limit is already set to that value."], resolved)

@@ -23,19 +23,20 @@ from ..quantities import QuantityError, doubled_memory, format_bytes, parse
 
 
 def memory_limit(s: Snapshot, component: str, container: str, pod: Obj | None) -> tuple[str, str]:
-    """(limit, where it comes from) for one container: declared, then applied, then the runtime's."""
+    """(limit, where it comes from) for one container: the InferenceService's own, else its ServingRuntime's,
+    else what the pod runs with (a LimitRange default, or a runtime that could not be read)."""
     sc = isvclib.serving_container(s.isvc, component, container)
     declared = dig(sc.resources, "limits", "memory") if sc else None
     if declared:
         return str(declared), f"{sc.path}.resources.limits.memory"  # type: ignore[union-attr]
-    applied = dig(podlib.spec_container(pod, container), "resources", "limits", "memory") if pod else None
-    if applied:
-        return str(applied), f"the pod's {container} (set by the ServingRuntime or a LimitRange)"
     for rt in s.runtimes or ():
         if name_of(rt) == isvclib.runtime_name(s.isvc):
             for c in as_list(dig(rt, "spec", "containers")):
                 if isinstance(c, dict) and c.get("name") == container and dig(c, "resources", "limits", "memory"):
                     return str(c["resources"]["limits"]["memory"]), f"{rt.get('kind')} {name_of(rt)}"
+    applied = dig(podlib.spec_container(pod, container), "resources", "limits", "memory") if pod else None
+    if applied:
+        return str(applied), f"the pod's {container} (set by the ServingRuntime or a LimitRange)"
     return "", "no memory limit"
 
 
@@ -51,7 +52,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
     for component in isvclib.components(s.isvc):
         seen: set[str] = set()
         current = topology.current_pods(s, component)
-        for pod in current:
+        # show a pod that is down now (waiting to restart) before one that came back up
+        for pod in sorted(current, key=lambda p: not any(c.crash_looping for c in podlib.containers(p))):
             for c in podlib.containers(pod):
                 if c.init or c.name in seen or not (oom := c.oom_killed()):
                     continue
