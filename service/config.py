@@ -24,6 +24,7 @@ class Settings:
     log_level: str = "INFO"               # KSERVE_DOCTOR_LOG_LEVEL
     workers: int = 32                     # KSERVE_DOCTOR_WORKERS: threads that read from the API server
     max_body_bytes: int = 1024 * 1024     # KSERVE_DOCTOR_MAX_BODY_BYTES
+    cache: str = ""                       # KSERVE_DOCTOR_CACHE: "watch" keeps the cluster in memory (informers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -10,6 +10,7 @@ from typing import Any
 from .config import Settings
 from .diagnosis import engine, report
 from .diagnosis.finding import Evidence, Finding, ObjectRef
+from .evidence.cache import WatchCache
 from .evidence.gather import ApiUnavailable, Gatherer, GatherSettings, IsvcNotFound
 from .kube import Kube, api_client_from
 from .kube import errors as kerr
@@ -45,9 +46,10 @@ class Doctor:
                                                  pool_size=settings.workers),
                                  timeout=settings.request_timeout_seconds)
         self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="gather")
+        self.cache = WatchCache(self.kube).start() if settings.cache == "watch" else None
         self.gatherer = Gatherer(self.kube, self.pool, GatherSettings(
             deadline_seconds=settings.deadline_seconds, max_requests=settings.max_requests,
-            knative_namespace=settings.knative_namespace))
+            knative_namespace=settings.knative_namespace), cache=self.cache)
 
     def diagnose(self, namespace: str, name: str) -> dict[str, Any] | NotFoundAnswer:
         try:
@@ -78,14 +80,18 @@ class Doctor:
                              "bytesRead": ledger.bytes_read, "level": "status"}}
 
     def ready(self) -> tuple[bool, str]:
-        """Whether the API server answers (for /readyz)."""
+        """Whether the API server answers, and in cache mode whether the informers have synced (for /readyz)."""
         try:
             v = self.kube.version()
         except kerr.KubeError as e:
             return False, e.message
+        if self.cache is not None and not self.cache.wait_synced(0):
+            return False, "the watch cache has not synced yet"
         return True, str(v.get("gitVersion", ""))
 
     def close(self) -> None:
+        if self.cache is not None:
+            self.cache.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -25,14 +25,18 @@ from typing import Any
 from ..kube import Deadline, Kube, Ledger
 from ..kube import errors as kerr
 from ..kube import resources as R
+from ..kube.selectors import Fields, Labels
 from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
 from ..objects import knative
 from ..objects import pods as podlib
 from ..objects.fields import as_list, dig, name_of
 from . import redact, topology
+from .cache import CACHED, WatchCache
 from .snapshot import LogExcerpt, Obj, ReadError, Snapshot
 
+# The label KServe puts on everything it creates for an InferenceService.
+OWNER = "serving.kserve.io/inferenceservice"
 # Label values of the Knative networking controllers whose logs explain ingress probe failures.
 NETWORKING_CONTROLLERS = ("net-istio-controller", "networking-istio", "net-kourier-controller",
                           "net-contour-controller", "net-gateway-api-controller")
@@ -83,10 +87,12 @@ MISSING = _Missing()
 
 
 class Gatherer:
-    def __init__(self, kube: Kube, pool: Executor, settings: GatherSettings | None = None) -> None:
+    def __init__(self, kube: Kube, pool: Executor, settings: GatherSettings | None = None,
+                 cache: WatchCache | None = None) -> None:
         self.kube = kube
         self.pool = pool
         self.settings = settings or GatherSettings()
+        self.cache = cache
 
     # -- a namespace at a glance ---------------------------------------------------------------
 
@@ -99,10 +105,13 @@ class Gatherer:
         """
         ledger, deadline = Ledger(), Deadline.after(self.settings.deadline_seconds)
         errors: list[ReadError] = []
-        owned = "serving.kserve.io/inferenceservice"
+        owned = Labels.of(exists=(OWNER,))
 
-        def paged(key: str, what: str, r: R.Resource, labels: str | None = None) -> Read:
+        def paged(key: str, what: str, r: R.Resource, labels: Labels | None = None) -> Read:
             def call(ledger: Ledger, deadline: Deadline) -> Any:
+                informer = self.cache.informer(r) if self.cache is not None else None
+                if informer is not None:
+                    return {"items": informer.list(namespace, labels)}
                 items: list[Any] = []
                 token = None
                 while True:
@@ -125,7 +134,7 @@ class Gatherer:
         by_owner: dict[str, dict[str, list[Obj]]] = {}
         for key in ("ksvc", "revisions", "deployments"):
             for obj in _items(got.get(key)):
-                owner = str(dig(obj, "metadata", "labels", owned, default=""))
+                owner = str(dig(obj, "metadata", "labels", OWNER, default=""))
                 by_owner.setdefault(owner, {}).setdefault(key, []).append(obj)
         snaps = []
         for isvc in _items(got.get("isvcs")):
@@ -181,6 +190,7 @@ class Gatherer:
             runtimes = _items(second.get("runtimes")) + _items(second.get("cluster_runtimes"))
         return dataclasses.replace(
             snap,
+            cache_age_seconds=self.cache.age_seconds(CACHED) if self.cache is not None else None,
             events=tuple(events.values()),
             logs=logs,
             controller_logs=controller_logs,
@@ -223,18 +233,26 @@ class Gatherer:
 
     # -- what to read --------------------------------------------------------------------------
 
-    def _list(self, key: str, what: str, r: R.Resource, namespace: str | None, labels: str | None = None,
-              fields: str | None = None, limit: int | None = None, optional_api: str = "") -> Read:
+    def _list(self, key: str, what: str, r: R.Resource, namespace: str | None, labels: Labels | None = None,
+              fields: Fields | None = None, limit: int | None = None, optional_api: str = "") -> Read:
         def call(ledger: Ledger, deadline: Deadline) -> Any:
+            informer = self.cache.informer(r) if self.cache is not None else None
+            if informer is not None:
+                return {"items": informer.list(namespace, labels, fields)}
             return self.kube.list(r, namespace, labels=labels, fields=fields, limit=limit, ledger=ledger,
                                   deadline=deadline)
         return Read(key, what, r.label, call, optional_api)
 
     def _first_wave(self, ns: str, name: str) -> list[Read]:
-        owned = f"serving.kserve.io/inferenceservice={name}"
-        routes = ",".join(f"{name}-{c}{suffix}" for c in isvclib.COMPONENTS for suffix in ("", "-default"))
+        owned = Labels.of({OWNER: name})
+        routes = tuple(f"{name}-{c}{suffix}" for c in isvclib.COMPONENTS for suffix in ("", "-default"))
 
         def get_isvc(ledger: Ledger, deadline: Deadline) -> Any:
+            informer = self.cache.informer(R.INFERENCE_SERVICES) if self.cache is not None else None
+            cached = informer.get(ns, name) if informer is not None else None
+            if cached is not None:
+                return cached
+            # not in the cache (or no cache): ask, since it may have been created a moment ago
             return self.kube.get(R.INFERENCE_SERVICES, ns, name, ledger=ledger, deadline=deadline)
 
         return [
@@ -245,17 +263,17 @@ class Gatherer:
             self._list("deployments", "Deployments", R.DEPLOYMENTS, ns, labels=owned),
             self._list("services", "Services", R.SERVICES, ns, labels=owned),
             self._list("vs_knative", "Knative VirtualServices", R.VIRTUAL_SERVICES, ns,
-                       labels=f"serving.knative.dev/route in ({routes})", optional_api="istio"),
+                       labels=Labels.of(within={"serving.knative.dev/route": routes}), optional_api="istio"),
             self._list("vs_kserve", "the KServe VirtualService", R.VIRTUAL_SERVICES, ns,
-                       fields=f"metadata.name={name}", optional_api="istio"),
+                       fields=Fields.of(metadata__name=name), optional_api="istio"),
             self._list("events_isvc", "events of the InferenceService", R.EVENTS, ns,
-                       fields=f"involvedObject.name={name},involvedObject.kind=InferenceService",
+                       fields=Fields.of(involvedObject__name=name, involvedObject__kind="InferenceService"),
                        limit=self.settings.event_limit),
         ]
 
     def _events(self, ns: str, kind: str, name: str) -> Read:
         return self._list(f"events:{kind}:{name}", f"events of {kind} {name}", R.EVENTS, ns,
-                          fields=f"involvedObject.name={name},involvedObject.kind={kind}",
+                          fields=Fields.of(involvedObject__name=name, involvedObject__kind=kind),
                           limit=self.settings.event_limit)
 
     def _log(self, ns: str, pod: str, container: str, previous: bool) -> Read:
@@ -292,7 +310,7 @@ class Gatherer:
         if _ingress_not_ready(s):
             reads.append(self._list("controller_pods", "Knative networking controller pods", R.PODS,
                                     self.settings.knative_namespace,
-                                    labels=f"app in ({','.join(NETWORKING_CONTROLLERS)})"))
+                                    labels=Labels.of(within={"app": NETWORKING_CONTROLLERS})))
         if _needs_runtimes(s):
             reads.append(self._list("runtimes", "ServingRuntimes", R.SERVING_RUNTIMES, ns, optional_api="kserve"))
             reads.append(self._list("cluster_runtimes", "ClusterServingRuntimes", R.CLUSTER_SERVING_RUNTIMES, None,
@@ -301,18 +319,21 @@ class Gatherer:
         reads += pod_events[1:] + revision_events[1:]
         if _ingress_not_ready(s):
             reads.append(self._list("kingresses", "Knative ingresses", R.KNATIVE_INGRESSES, ns,
-                                    labels=f"serving.knative.dev/route in ({_route_names(s)})", optional_api="knative"))
+                                    labels=Labels.of(within={"serving.knative.dev/route": _route_names(s)}),
+                                    optional_api="knative"))
             for k in s.knative_services[:1]:
                 reads.append(self._list(f"events:Ingress:{name_of(k)}", f"events of Knative Ingress {name_of(k)}",
-                                        R.EVENTS, ns, fields=f"involvedObject.name={name_of(k)},"
-                                                             "involvedObject.kind=Ingress",
+                                        R.EVENTS, ns,
+                                        fields=Fields.of(involvedObject__name=name_of(k),
+                                                         involvedObject__kind="Ingress"),
                                         limit=self.settings.event_limit))
             if s.istio_installed:
                 reads.append(self._list("authz", "Istio AuthorizationPolicies", R.AUTHORIZATION_POLICIES, ns,
                                         optional_api="istio"))
         if isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services),
                                    has_raw=bool(s.deployments)) == isvclib.RAW:
-            reads.append(self._list("ingresses", "the Ingress", R.INGRESSES, ns, fields=f"metadata.name={s.name}"))
+            reads.append(self._list("ingresses", "the Ingress", R.INGRESSES, ns,
+                                    fields=Fields.of(metadata__name=s.name)))
         if _quota_suspected(s):
             reads.append(self._list("quotas", "ResourceQuotas", R.RESOURCE_QUOTAS, ns))
             reads.append(self._list("limit_ranges", "LimitRanges", R.LIMIT_RANGES, ns))
@@ -370,8 +391,8 @@ def _items(value: Any) -> tuple[Obj, ...]:
     return tuple(redact.obj(i) for i in as_list(value.get("items")) if isinstance(i, dict))
 
 
-def _route_names(s: Snapshot) -> str:
-    return ",".join(name_of(k) for k in s.knative_services) or f"{s.name}-predictor"
+def _route_names(s: Snapshot) -> tuple[str, ...]:
+    return tuple(name_of(k) for k in s.knative_services) or (f"{s.name}-predictor",)
 
 
 def _hosts(s: Snapshot) -> list[str]:

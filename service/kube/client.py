@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from kubernetes.client.exceptions import ApiException
 
 from . import errors
 from .resources import Resource
+from .selectors import Fields, Labels
 
 RequestHook = Callable[[str, str, int, float], None]  # verb, resource label, HTTP code (0: none), seconds
 
@@ -138,15 +139,16 @@ class Kube:
         return self._call("get", r.label, self.custom.get_cluster_custom_object, r.group, r.version, r.plural,
                           name, **opts)
 
-    def list(self, r: Resource, namespace: str | None, *, labels: str | None = None, fields: str | None = None,
+    def list(self, r: Resource, namespace: str | None, *, labels: Labels | str | None = None,
+             fields: Fields | str | None = None,
              limit: int | None = None, cont: str | None = None, ledger: Ledger | None = None,
              deadline: Deadline | None = None) -> dict[str, Any]:
         """One page of a list (the API server's own limit, when given); namespace None lists across all."""
         query: dict[str, Any] = {}
         if labels:
-            query["label_selector"] = labels
+            query["label_selector"] = labels if isinstance(labels, str) else labels.query()
         if fields:
-            query["field_selector"] = fields
+            query["field_selector"] = fields if isinstance(fields, str) else fields.query()
         if limit:
             query["limit"] = limit
         if cont:
@@ -172,6 +174,44 @@ class Kube:
             opts["limit_bytes"] = limit_bytes
         return self._call("get", "pods/log", self.core.read_namespaced_pod_log, pod, namespace, ledger=ledger,
                           deadline=deadline, retry=True, raw=True, **opts)
+
+    def watch(self, r: Resource, resource_version: str, *, timeout_seconds: int = 300,
+              read_timeout: float = 330) -> Iterator[dict[str, Any]]:
+        """Watch events of one resource across all namespaces, from resource_version, as decoded dicts.
+
+        The stream ends when the server closes it (timeout_seconds) or a read stalls past read_timeout;
+        the caller resumes from the last resourceVersion it saw, or relists after a 410 `ERROR` event.
+        """
+        opts: dict[str, Any] = {"watch": True, "allow_watch_bookmarks": True, "resource_version": resource_version,
+                                "timeout_seconds": timeout_seconds, "_preload_content": False,
+                                "_request_timeout": (self.timeout, read_timeout)}
+        if r.core:
+            fn = getattr(self.core, f"list_{r.core}_for_all_namespaces" if r.namespaced else f"list_{r.core}")
+            args: tuple[Any, ...] = ()
+        else:
+            fn, args = self.custom.list_cluster_custom_object, (r.group, r.version, r.plural)
+        started = time.monotonic()
+        try:
+            resp = fn(*args, **opts)
+        except ApiException as e:
+            raise errors.from_response(e.status or 0, e.body, e.headers) from e
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise errors.KubeUnreachable(f"{type(e).__name__}: {_short(e)}") from e
+        finally:
+            if self.on_request is not None:
+                self.on_request("watch", r.label, 200, time.monotonic() - started)
+        buffer = b""
+        try:
+            for chunk in resp.stream(64 * 1024):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+        except (urllib3.exceptions.HTTPError, OSError):
+            return  # a stalled or broken stream: the caller resumes
+        finally:
+            resp.release_conn()
 
     def version(self, *, deadline: Deadline | None = None) -> dict[str, Any]:
         return self._call("get", "version", self.version_api.get_code, ledger=None, deadline=deadline, retry=False)

@@ -169,3 +169,19 @@ def test_watch_streams_changes_made_through_the_api(api):
     seen = [(ev["type"], ev["object"].metadata.name) for ev in w.stream(
         core.list_namespaced_config_map, NS, resource_version=rv, timeout_seconds=1)]
     assert seen == [("ADDED", "watched"), ("MODIFIED", "watched"), ("DELETED", "watched")]
+
+
+def test_a_watch_from_a_too_old_resource_version_is_an_expired_error(api):
+    raw = client.CoreV1Api(api).list_namespaced_config_map(NS, watch=True, resource_version="1", timeout_seconds=1,
+                                                           _preload_content=False)
+    lines = [json.loads(x) for x in raw.data.decode().splitlines() if x.strip()]
+    assert lines[0]["type"] == "ERROR"
+    assert lines[0]["object"]["code"] == 410 and lines[0]["object"]["reason"] == "Expired"
+
+
+def test_a_watch_with_bookmarks_sends_them(api):
+    rv = client.CoreV1Api(api).list_namespaced_config_map(NS).metadata.resource_version
+    raw = client.CoreV1Api(api).list_namespaced_config_map(NS, watch=True, resource_version=rv, timeout_seconds=2,
+                                                           allow_watch_bookmarks=True, _preload_content=False)
+    lines = [json.loads(x) for x in raw.data.decode().splitlines() if x.strip()]
+    assert any(x["type"] == "BOOKMARK" and x["object"]["metadata"]["resourceVersion"] for x in lines)
