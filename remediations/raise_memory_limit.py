@@ -150,8 +150,12 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
     else:
         raise PlanRefused("memory", "the container has no memory limit anywhere (InferenceService, ServingRuntime "
                                     "or pods): give the new limit in `memory`")
-    if current_q is not None and new_q <= current_q:
-        raise PlanRefused("memory", f"{new} is not above the current limit {current} (from {source})")
+    if current_q is not None and new_q < current_q:
+        raise PlanRefused("memory", f"{new} is below the current limit {current} (from {source}): this remediator "
+                                    "only raises limits")
+    if current_q is not None and new_q == current_q and declared:
+        return Plan([], [f"The memory limit is already {current} ({source})."],
+                    {"component": component, "container": container, "memory": current})
     ceiling = parse(reader.max_memory)
     if new_q > ceiling:
         raise PlanRefused("memory", f"{new} is above the highest limit this service sets, KSERVE_DOCTOR_MAX_MEMORY "

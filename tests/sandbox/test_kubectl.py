@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import public_bundle
+from tests.conftest import bundle_id, bundles, expectation, public_bundle
 
 OOM = "oom-exitcode137"
 POD = "fraud-gbm-predictor-00001-deployment-7d97bb994c-mvllp"
@@ -102,3 +102,12 @@ def test_json_patch_applies_and_a_failed_test_op_is_refused_with_nothing_changed
 def test_errors_read_as_a_real_servers(oom, kubectl):
     out = kubectl(oom.kubeconfig_path, "get", "isvc", "nope", "-n", "kserve-test")
     assert out.stderr.strip() == 'Error from server (NotFound): inferenceservices.serving.kserve.io "nope" not found'
+
+
+@pytest.mark.parametrize("bundle", [b for b in bundles() if "public/" in bundle_id(b)], ids=bundle_id)
+def test_kubectl_lists_the_target_inference_service_of_every_public_bundle(serve, kubectl, bundle):
+    target = expectation(bundle)["target"]
+    r = serve(bundle)
+    names = kubectl(r.kubeconfig_path, "get", "isvc", "-n", target["namespace"], "-o", "name", check=True).stdout
+    present = f"inferenceservice.serving.kserve.io/{target['name']}" in names.split()
+    assert present == (expectation(bundle).get("status", 200) != 404)
