@@ -291,3 +291,14 @@ def test_a_plan_over_several_objects_is_all_or_nothing(cluster, monkeypatch):
     assert isvc(api)["spec"] == spec_before, "the first write was rolled back"
     data = client.CoreV1Api(api).read_namespaced_config_map("config-deployment", "knative-serving").data
     assert "progress-deadline" not in data and data["other"] == "edit"
+
+
+def test_a_body_over_one_mebibyte_is_413_and_a_non_json_body_is_415(cluster):
+    r, _ = cluster
+    app = app_for(r)
+    big = app.post("/remediate", data=b'{"id": "' + b"x" * (1024 * 1024 + 10) + b'"}', content_type="application/json")
+    assert big.status_code == 413
+    assert big.get_json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    form = app.post("/remediate", data="id=restart-pods", content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 415
+    assert form.get_json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
