@@ -129,7 +129,8 @@ def _example_target() -> str:
 
     for expect in sorted((ROOT / "scenarios").glob("**/expect.yaml")):
         text = expect.read_text()
-        if "CONTAINER_OOM_KILLED" in text or "STORAGE_INITIALIZER_FAILED" in text:
+        codes = re.search(r"^codes:(.*(?:\n- .*)*)", text, re.M)
+        if codes and "CONTAINER_OOM_KILLED" in codes.group(1):
             m = re.search(r"namespace:\s*([\w.-]+),\s*name:\s*([\w.-]+)", text)
             if m:
                 return f"{m.group(1)}/{m.group(2)}"
