@@ -302,3 +302,39 @@ def test_a_body_over_one_mebibyte_is_413_and_a_non_json_body_is_415(cluster):
     form = app.post("/remediate", data="id=restart-pods", content_type="application/x-www-form-urlencoded")
     assert form.status_code == 415
     assert form.get_json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_skip_tag_resolution_patches_the_knative_serving_resource_when_the_operator_manages_the_config(serve,
+                                                                                                    tmp_path):
+    import shutil
+
+    import yaml
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    with open(bundle / "cluster.yaml", "a") as f:
+        f.write("---\n" + yaml.safe_dump({
+            "apiVersion": "operator.knative.dev/v1beta1", "kind": "KnativeServing",
+            "metadata": {"name": "knative-serving", "namespace": "knative-serving"},
+            "spec": {"version": "1.12.4", "config": {"deployment": {
+                "registriesSkippingTagResolving": "ko.local,dev.local"}}}}))
+    r = serve(bundle)
+    api = config.new_client_from_config(str(r.kubeconfig_path))
+    app = app_for(r)
+    body = {"id": "skip-tag-resolution", "namespace": NS, "name": NAME, "params": {"registry": "index.docker.io"}}
+    preview = app.post("/remediate", json=body).get_json()
+    [change] = preview["changes"]
+    assert change["object"]["kind"] == "KnativeServing"
+    assert {"op": "add", "path": "/spec/config/deployment/registries-skipping-tag-resolving",
+            "value": "ko.local,dev.local,index.docker.io"} in change["patch"]
+    assert "operator" in preview["warnings"][0]
+    cm_before = client.CoreV1Api(api).read_namespaced_config_map("config-deployment", "knative-serving").data
+    applied = app.post("/remediate", json={**body, "dryRun": False, "planId": preview["planId"]},
+                       headers={"Authorization": f"Bearer {r.sandbox.admin_token}"})
+    assert applied.status_code == 200, applied.get_json()
+    ks = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "operator.knative.dev", "v1beta1", "knative-serving", "knativeservings", "knative-serving")
+    assert ks["spec"]["config"]["deployment"]["registries-skipping-tag-resolving"] == \
+        "ko.local,dev.local,index.docker.io"
+    assert client.CoreV1Api(api).read_namespaced_config_map("config-deployment", "knative-serving").data == \
+        cm_before, "the operator owns the ConfigMap: it is left to the operator"
