@@ -20,7 +20,7 @@ access = logging.getLogger("kserve_doctor.access")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, overridden by `config` (tests inject here)."""
     from . import logs, metrics
-    from .api import diagnose, errors, health, meta, remediate
+    from .api import diagnose, errors, health, meta, remediate, ui
     from .doctor import Doctor
     from .remediate import Remediation
 
@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kserve_doctor_remediation"] = Remediation(doctor.kube, settings)
     app.extensions["kserve_doctor_settings"] = settings
     errors.register(app)
-    for bp in (health.bp, diagnose.bp, remediate.bp, meta.bp):
+    for bp in (health.bp, diagnose.bp, remediate.bp, meta.bp, ui.bp):
         app.register_blueprint(bp)
 
     @app.before_request

@@ -43,35 +43,31 @@ def crashing(c: podlib.ContainerState) -> dict | None:
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
     for component in isvclib.components(s.isvc):
-        seen: set[str] = set()
-        current = topology.current_pods(s, component)
-        for pod in current:
-            for c in podlib.containers(pod):
-                if c.name in seen or (exit_ := crashing(c)) is None:
-                    continue
-                if exit_.get("exitCode") in (137, 143) and liveness_killed(s, pod, c.name):
-                    continue
-                seen.add(c.name)
-                same = [p for p in current if (x := podlib.container(p, c.name)) and crashing(x)]
-                excerpt = s.log(name_of(pod), c.name, True) or s.log(name_of(pod), c.name, False)
-                lines = excerpt.lines if excerpt and excerpt.text else str(exit_.get("message") or "").splitlines()
-                summary = build.summary_line(lines, (r"^\s*\w+(Error|Exception|Iteration)\b.*$",))
-                args = {"component": component, "container": c.name, "exit_code": exit_.get("exitCode", "?"),
-                        "restarts": c.restarts, "state": c.waiting_reason or build.pod_state(pod),
-                        "log_summary": build.quote(summary) if summary else "nothing (the log is empty)"}
-                evidence = [
-                    build.observed(pod, c.path, build.container_value(c),
-                                   f"{len(same)} of {len(current)} current pods of the {component} crash the same way"),
-                    build.log(excerpt, build.telling_lines(excerpt.lines, ())) if excerpt and excerpt.text else (
-                        build.observed(pod, f"{c.path}.lastState.terminated.message", exit_.get("message"))
-                        if exit_.get("message") else None),
-                    *[build.event(e) for e in s.events_for("Pod", name_of(pod)) if e.get("reason") == "BackOff"][-1:],
-                ]
-                latest = topology.latest_revision(s, component)
-                if latest is not None:
-                    evidence.append(build.condition(latest, "ContainerHealthy"))
-                findings.append(build.make(
-                    "CONTAINER_CRASH_LOOP", component, args, evidence, obj=pod,
-                    offers=[Offer("restart-pods", {"component": component},
-                                  "Roll the pods out again once the cause is fixed")]))
+        def shows(pod: dict, c: podlib.ContainerState) -> bool:
+            exit_ = crashing(c)
+            return exit_ is not None and not (exit_.get("exitCode") in (137, 143) and liveness_killed(s, pod, c.name))
+
+        for a in topology.affected(s, component, shows):
+            pod, c = a.pod, a.container
+            exit_ = crashing(c) or {}
+            excerpt = s.log(name_of(pod), c.name, True) or s.log(name_of(pod), c.name, False)
+            lines = excerpt.lines if excerpt and excerpt.text else str(exit_.get("message") or "").splitlines()
+            summary = build.summary_line(lines, (r"^\s*\w+(Error|Exception|Iteration)\b.*$",))
+            args = {"component": component, "container": c.name, "exit_code": exit_.get("exitCode", "?"),
+                    "restarts": c.restarts, "state": c.waiting_reason or build.pod_state(pod),
+                    "log_summary": build.quote(summary) if summary else "nothing (the log is empty)"}
+            evidence = [
+                build.observed(pod, c.path, build.container_value(c), f"{a.note} crash the same way"),
+                build.log(excerpt, build.telling_lines(excerpt.lines, ())) if excerpt and excerpt.text else (
+                    build.observed(pod, f"{c.path}.lastState.terminated.message", exit_.get("message"))
+                    if exit_.get("message") else None),
+                *[build.event(e) for e in s.events_for("Pod", name_of(pod)) if e.get("reason") == "BackOff"][-1:],
+            ]
+            latest = topology.latest_revision(s, component)
+            if latest is not None:
+                evidence.append(build.condition(latest, "ContainerHealthy"))
+            findings.append(build.make(
+                "CONTAINER_CRASH_LOOP", component, args, evidence, obj=pod,
+                offers=[Offer("restart-pods", {"component": component},
+                              "Roll the pods out again once the cause is fixed")]))
     return findings

@@ -58,36 +58,29 @@ def classify(text: str) -> str:
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
     for component in isvclib.components(s.isvc):
-        seen: set[str] = set()
-        current = topology.current_pods(s, component)
-        for pod in current:
-            for c in podlib.containers(pod):
-                if not c.image_pull_failing or c.name in seen:
-                    continue
-                seen.add(c.name)
-                image = str(podlib.spec_container(pod, c.name).get("image") or "(unknown image)")
-                failed = [e for e in s.events_for("Pod", name_of(pod)) if e.get("reason") in ("Failed", "BackOff")
-                          and image in str(e.get("message", ""))]
-                pulls = [e for e in failed if "Failed to pull image" in str(e.get("message", ""))]
-                detail = str(pulls[-1].get("message")) if pulls else c.waiting_message or c.waiting_reason
-                kind = classify(detail + " " + c.waiting_reason)
-                advice = ADVICE[kind]
-                if c.name in INJECTED:
-                    advice = ADVICE["injected"] + " " + (ADVICE[kind] if kind not in ("default",) else "")
-                args = {"component": component, "image": image, "container": c.name, "pod": name_of(pod),
-                        "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": advice.strip()}
-                affected = [p for p in current if (x := podlib.container(p, c.name)) and x.image_pull_failing]
-                evidence = [
-                    build.observed(pod, c.path, build.container_value(c),
-                                   f"{len(affected)} of {len(current)} current pods of the {component} cannot pull it"),
-                    build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.image", image),
-                    *[build.event(e) for e in pulls[-1:]],
-                ]
-                latest = topology.latest_revision(s, component)
-                if latest is not None:
-                    evidence.append(build.condition(latest, "Ready"))
-                findings.append(build.make("IMAGE_PULL_FAILED", component, args, evidence, obj=pod))
-        if not current and (f := _reported_only(s, component)) is not None:
+        for a in topology.affected(s, component, lambda _, c: c.image_pull_failing):
+            pod, c = a.pod, a.container
+            image = str(podlib.spec_container(pod, c.name).get("image") or "(unknown image)")
+            failed = [e for e in s.events_for("Pod", name_of(pod)) if e.get("reason") in ("Failed", "BackOff")
+                      and image in str(e.get("message", ""))]
+            pulls = [e for e in failed if "Failed to pull image" in str(e.get("message", ""))]
+            detail = str(pulls[-1].get("message")) if pulls else c.waiting_message or c.waiting_reason
+            kind = classify(detail + " " + c.waiting_reason)
+            advice = ADVICE[kind]
+            if c.name in INJECTED:
+                advice = ADVICE["injected"] + " " + (ADVICE[kind] if kind not in ("default",) else "")
+            args = {"component": component, "image": image, "container": c.name, "pod": name_of(pod),
+                    "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": advice.strip()}
+            evidence = [
+                build.observed(pod, c.path, build.container_value(c), f"{a.note} cannot pull it"),
+                build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.image", image),
+                *[build.event(e) for e in pulls[-1:]],
+            ]
+            latest = topology.latest_revision(s, component)
+            if latest is not None:
+                evidence.append(build.condition(latest, "Ready"))
+            findings.append(build.make("IMAGE_PULL_FAILED", component, args, evidence, obj=pod))
+        if not topology.current_pods(s, component) and (f := _reported_only(s, component)) is not None:
             findings.append(f)
     return findings
 

@@ -50,44 +50,35 @@ def suggestion(limit: str) -> str:
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
     for component in isvclib.components(s.isvc):
-        seen: set[str] = set()
-        current = topology.current_pods(s, component)
-        # show a pod that is down now (waiting to restart) before one that came back up
-        for pod in sorted(current, key=lambda p: not any(c.crash_looping for c in podlib.containers(p))):
-            for c in podlib.containers(pod):
-                if c.init or c.name in seen or not (oom := c.oom_killed()):
-                    continue
-                seen.add(c.name)
-                victims = [p for p in current if (x := podlib.container(p, c.name)) and x.oom_killed()]
-                limit, source = memory_limit(s, component, c.name, pod)
-                suggested = suggestion(limit) if limit else "2Gi"
-                sidecar = c.name in podlib.SIDECARS
-                args = {"component": component, "container": c.name, "limit": limit or "none set",
-                        "limit_source": source, "restarts": c.restarts, "pod": name_of(pod),
-                        "suggested": suggested}
-                evidence = [
-                    build.observed(pod, c.path, build.container_value(c),
-                                   f"{len(victims)} of {len(current)} current pods of the {component} were "
-                                   f"OOM-killed ({oom['where']})"),
-                    build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.resources",
-                                   dig(podlib.spec_container(pod, c.name), "resources"), "what the pod runs with"),
-                ]
-                sc = isvclib.serving_container(s.isvc, component, c.name)
-                if sc is not None:
-                    evidence.append(build.declared(s.isvc, f"{sc.path}.resources", sc.resources or None,
-                                                   "what the InferenceService asks for"))
-                latest = topology.latest_revision(s, component)
-                if latest is not None and "137" in cond.reason(latest, "Ready"):
-                    evidence.append(build.condition(latest, "Ready"))
-                if isvclib.last_failure(s.isvc).get("exitCode") == 137:
-                    evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo.exitCode", 137))
-                offers = [] if sidecar else [Offer("raise-memory-limit",
-                                                   {"component": component, "container": c.name, "memory": suggested},
-                                                   f"Raise the memory limit of {c.name} to {suggested}")]
-                findings.append(build.make("CONTAINER_OOM_KILLED", component, args, evidence,
-                                           variant="default" if limit and source.startswith("spec.") else "no_limit",
-                                           offers=offers, obj=pod))
-        if not current and (f := _reported_only(s, component)) is not None:
+        for a in topology.affected(s, component, lambda _, c: not c.init and c.oom_killed() is not None):
+            pod, c = a.pod, a.container
+            oom = c.oom_killed() or {}
+            limit, source = memory_limit(s, component, c.name, pod)
+            suggested = suggestion(limit) if limit else "2Gi"
+            sidecar = c.name in podlib.SIDECARS
+            args = {"component": component, "container": c.name, "limit": limit or "none set",
+                    "limit_source": source, "restarts": c.restarts, "pod": name_of(pod), "suggested": suggested}
+            evidence = [
+                build.observed(pod, c.path, build.container_value(c), f"{a.note} were OOM-killed ({oom['where']})"),
+                build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.resources",
+                               dig(podlib.spec_container(pod, c.name), "resources"), "what the pod runs with"),
+            ]
+            sc = isvclib.serving_container(s.isvc, component, c.name)
+            if sc is not None:
+                evidence.append(build.declared(s.isvc, f"{sc.path}.resources", sc.resources or None,
+                                               "what the InferenceService asks for"))
+            latest = topology.latest_revision(s, component)
+            if latest is not None and "137" in cond.reason(latest, "Ready"):
+                evidence.append(build.condition(latest, "Ready"))
+            if isvclib.last_failure(s.isvc).get("exitCode") == 137:
+                evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo.exitCode", 137))
+            offers = [] if sidecar else [Offer("raise-memory-limit",
+                                               {"component": component, "container": c.name, "memory": suggested},
+                                               f"Raise the memory limit of {c.name} to {suggested}")]
+            findings.append(build.make("CONTAINER_OOM_KILLED", component, args, evidence,
+                                       variant="default" if limit and source.startswith("spec.") else "no_limit",
+                                       offers=offers, obj=pod))
+        if not topology.current_pods(s, component) and (f := _reported_only(s, component)) is not None:
             findings.append(f)
     return findings
 

@@ -10,6 +10,8 @@ Deployment.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..objects import inference_service as isvclib
@@ -88,3 +90,33 @@ def is_history(s: Snapshot, obj: Obj) -> bool:
         return False
     comp = labels_of(obj).get("component", "predictor")
     return rev != latest_revision_name(s, comp) and rev not in serving_revision_names(s, comp)
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A container of the current pods that shows a failure: one example pod, and every pod where it shows."""
+
+    pod: Obj
+    container: podlib.ContainerState
+    peers: list[Obj]
+    current: list[Obj]
+
+    @property
+    def note(self) -> str:
+        return f"{len(self.peers)} of {len(self.current)} current pods of the {podlib.component(self.pod)}"
+
+
+def affected(s: Snapshot, component: str,
+             shows: Callable[[Obj, podlib.ContainerState], bool]) -> Iterator[Affected]:
+    """Each container name for which `shows` holds in a current pod, once, with a pod that is down now (waiting
+    to restart) preferred as the example over one that came back up."""
+    current = current_pods(s, component)
+    ordered = sorted(current, key=lambda p: not any(c.crash_looping for c in podlib.containers(p)))
+    seen: set[str] = set()
+    for pod in ordered:
+        for c in podlib.containers(pod):
+            if c.name in seen or not shows(pod, c):
+                continue
+            seen.add(c.name)
+            peers = [p for p in current if (x := podlib.container(p, c.name)) is not None and shows(p, x)]
+            yield Affected(pod, c, peers, current)
