@@ -111,3 +111,18 @@ def test_kubectl_lists_the_target_inference_service_of_every_public_bundle(serve
     names = kubectl(r.kubeconfig_path, "get", "isvc", "-n", target["namespace"], "-o", "name", check=True).stdout
     present = f"inferenceservice.serving.kserve.io/{target['name']}" in names.split()
     assert present == (expectation(bundle).get("status", 200) != 404)
+
+
+def test_kubectl_tables_read_as_a_real_servers(serve, kubectl):
+    from tests.conftest import SCENARIOS
+
+    r = serve(SCENARIOS / "healthy" / "noisy-history-old-revision-evicted-terminating")
+    kc = r.kubeconfig_path
+    pods = {line.split()[0]: line.split()[2] for line in
+            kubectl(kc, "get", "pods", "-n", "serving-demand-forecast", check=True).stdout.splitlines()[1:]}
+    assert sorted(pods.values()) == ["Error", "Running", "Terminating"]
+    sorted_events = kubectl(kc, "get", "events", "-A", "--sort-by=.lastTimestamp", check=True).stdout.splitlines()
+    assert len(sorted_events) > 5 and sorted_events[0].split()[:2] == ["NAMESPACE", "LAST"]
+    isvc = kubectl(kc, "get", "isvc", "-A", check=True).stdout.splitlines()
+    assert isvc[0].split() == ["NAMESPACE", "NAME", "URL", "READY", "PREV", "LATEST", "PREVROLLEDOUTREVISION",
+                               "LATESTREADYREVISION", "AGE"]
