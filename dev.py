@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -137,8 +138,24 @@ def _example_target() -> str:
     return "default/sklearn-iris"
 
 
+def browser() -> None:
+    """Debian's chromium, for the headless-browser test of the preview pages (it skips without one)."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        print("chromium is missing and cannot be installed here: the browser test will be skipped", flush=True)
+        return
+    print("installing Debian's chromium for the browser test", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([apt, "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([apt, "install", "-y", "-q", "chromium"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
 def test(extra: list[str]) -> None:
     setup()
+    browser()
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     subprocess.run([str(VENV / "bin" / "ruff"), "check", "."], cwd=ROOT, check=True, env=env)
     workers = ["-n", "2"] if "-n" not in extra else []

@@ -112,6 +112,15 @@ def diff_lines(diff: str) -> list[tuple[str, str]]:
     return out
 
 
+@bp.app_template_filter("kd_code_spans")
+def code_spans(text: str) -> list[tuple[bool, str]]:
+    """(is code, text) pieces of a catalogue text that marks commands and ids with `backticks`."""
+    parts = (text or "").split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: plain text
+        return [(False, text or "")]
+    return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
+
+
 @bp.app_template_filter("kd_ref")
 def object_ref(ref: dict[str, Any] | None) -> str:
     """Kind namespace/name of an object reference."""

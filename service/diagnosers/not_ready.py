@@ -1,7 +1,7 @@
 """ISVC_NOT_READY: the fallback when the InferenceService is not Ready and nothing specific was found.
 
 Runs after every other diagnoser, with their findings: it reports only when none of them is an
-error or critical finding, so it never stands beside a specific cause.
+error or critical finding (and the status is not stale), so it never stands beside a specific cause.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from ..objects import conditions as cond
 def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
     if not s.isvc or cond.is_true(s.isvc, "Ready"):
         return []
-    if any(f.severity in ("critical", "error") for f in findings):
-        return []
+    if any(f.severity in ("critical", "error") or f.code == "STATUS_STALE" for f in findings):
+        return []  # a specific cause, or a status that cannot be trusted to say "not ready"
     ready = cond.condition(s.isvc, "Ready") or {}
     args = {"name": s.name, "namespace": s.namespace,
             "reason": ready.get("reason")

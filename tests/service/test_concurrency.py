@@ -23,7 +23,9 @@ ISVC = ("serving.kserve.io", "v1beta1", NS, "inferenceservices", NAME)
 @pytest.fixture
 def served(serve):
     r = serve(BUNDLE)
-    app = create_app({"KUBECONFIG": str(r.kubeconfig_path), "KSERVE_DOCTOR_REMEDIATORS": "raise-memory-limit"})
+    # generous timeouts: this test is about ordering under contention, not about a loaded CI machine's latency
+    app = create_app({"KUBECONFIG": str(r.kubeconfig_path), "KSERVE_DOCTOR_REMEDIATORS": "raise-memory-limit",
+                      "KSERVE_DOCTOR_REQUEST_TIMEOUT_SECONDS": "30", "KSERVE_DOCTOR_DEADLINE_SECONDS": "60"})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
