@@ -90,7 +90,8 @@ class Remediation:
 
     # -- the request ---------------------------------------------------------------------------
 
-    def run(self, req: RemediateRequest, token: str | None, *, own_credentials: bool = False) -> dict[str, Any]:
+    def run(self, req: RemediateRequest, token: str | None = None, *, own_credentials: bool = False
+            ) -> dict[str, Any]:
         """Preview, or apply when asked and allowed.
 
         own_credentials: the client is the caller's own (the CLI with the user's kubeconfig), so the API

@@ -74,7 +74,7 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
     if any(c.ready for c in model):
         status, why = OK, "the model container is ready in at least one pod"
     elif model:
-        status, why = BROKEN, ", ".join(container_codes) or "the model container is not ready in any pod"
+        status, why = BROKEN, "not ready in any pod" + (f": {', '.join(container_codes)}" if container_codes else "")
     elif any(c in NO_POD_CODES for c in codes):
         status, why = BROKEN, f"no pod exists ({', '.join(c for c in codes if c in NO_POD_CODES)})"
     else:
@@ -117,6 +117,9 @@ def _serverless_component(s: Snapshot, component: str, findings: list[Finding]) 
     else:
         why = f"revision {target or '(none)'} is not ready" + (
             f": {cond.reason(rev, 'Ready')}" if rev is not None and cond.reason(rev, "Ready") else "")
+        below = [c for c in codes if c in CONTAINER_CODES or c in NO_POD_CODES]
+        if below:
+            why += f" (its pods: {', '.join(below)})"
         hops.append(Hop("revision-service", component, "Service", name_of(svc) if svc else (target or ""),
                         s.namespace, BROKEN if target else UNKNOWN, why))
     pods = [p for p in s.pods_of(component) if podlib.revision(p) == target and not podlib.is_terminating(p)]
