@@ -118,3 +118,28 @@ def test_reads_are_scoped_to_the_target(oom):
         assert "labelSelector=" in q["query"] or "fieldSelector=" in q["query"], q
     logs = [q for q in served if q["subresource"] == "log"]
     assert logs and all("tailLines=" in q["query"] and "limitBytes=" in q["query"] for q in logs)
+
+
+def test_a_cluster_without_knative_or_istio_is_diagnosed_without_errors(serve, tmp_path):
+    """A bundle that declares its CRDs serves only those APIs: Knative's and Istio's answer 404 as on a real
+    RawDeployment-only cluster, which is a fact about the cluster, not a failed read."""
+    import shutil
+
+    import yaml
+
+    from tests.conftest import SCENARIOS
+
+    bundle = tmp_path / "raw"
+    shutil.copytree(public_bundle("rawdeployment-readiness-probe-failing"), bundle)
+    crd = next(d for d in yaml.safe_load_all((SCENARIOS / "remediation" / "oom-xgboost-rbac" / "cluster.yaml")
+                                              .read_text()) if d and d["kind"] == "CustomResourceDefinition")
+    with open(bundle / "cluster.yaml", "a") as f:
+        f.write("---\n" + yaml.safe_dump(crd))
+    r = serve(bundle)
+    client = create_app({"KUBECONFIG": str(r.kubeconfig_path)}).test_client()
+    body = client.get("/diagnose/recsys/item-ranker").get_json()
+    assert body["partial"] is False and body["errors"] == []
+    assert "PROBE_FAILING" in codes(body)
+    assert body["deploymentMode"] == "RawDeployment"
+    knative = [q for q in sandbox_requests(r) if "knative" in q["path"] or "istio" in q["path"]]
+    assert knative and all(q["code"] == 404 for q in knative)
