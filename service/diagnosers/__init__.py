@@ -6,6 +6,7 @@ others found.
 """
 
 from . import (
+    container_create,
     crash_loop,
     image_pull,
     ingress,
@@ -37,6 +38,7 @@ DIAGNOSERS = (
     model_load.diagnose,
     tag_resolution.diagnose,
     image_pull.diagnose,
+    container_create.diagnose,
     scheduling.diagnose,
     probes.diagnose,
     progress_deadline.diagnose,

@@ -23,7 +23,8 @@ from .finding import Finding
 OK, BROKEN, UNKNOWN = "ok", "broken", "unknown"
 # Findings that place the break at the model container (the pod is there but the server is not serving).
 CONTAINER_CODES = ("CONTAINER_OOM_KILLED", "CONTAINER_CRASH_LOOP", "STORAGE_INITIALIZER_FAILED",
-                   "MODEL_NOT_FOUND_IN_STORAGE", "MODEL_LOAD_FAILED", "PROBE_FAILING", "IMAGE_PULL_FAILED")
+                   "MODEL_NOT_FOUND_IN_STORAGE", "MODEL_LOAD_FAILED", "PROBE_FAILING", "IMAGE_PULL_FAILED",
+                   "CONTAINER_CREATE_FAILED")
 # Findings that mean no pod (and so no revision Service endpoint) exists at all.
 NO_POD_CODES = ("POD_UNSCHEDULABLE", "IMAGE_TAG_RESOLUTION_FAILED", "QUOTA_EXCEEDED", "RUNTIME_NOT_FOUND")
 

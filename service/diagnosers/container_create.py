@@ -1,0 +1,63 @@
+"""CONTAINER_CREATE_FAILED: a container cannot be created, or its pod's volumes cannot be mounted.
+
+The kubelet reports CreateContainerConfigError when a Secret or ConfigMap the container's env or
+envFrom names does not exist (KServe's storage credentials are a common case), CreateContainerError
+or RunContainerError when the runtime refuses it, and FailedMount events when a volume (a PVC, a
+Secret volume) cannot be mounted, leaving the pod in ContainerCreating. Reads: the current pods'
+container states and their Warning events.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnosis import build
+from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.snapshot import Snapshot
+from ..objects import inference_service as isvclib
+from ..objects import pods as podlib
+from ..objects.fields import name_of
+
+MOUNT_REASONS = ("FailedMount", "FailedAttachVolume")
+
+
+def advice(detail: str) -> str:
+    d = detail.lower()
+    if m := re.search(r'secret "([^"]+)" not found', d):
+        return (f"Create the Secret {m.group(1)} in the InferenceService's namespace (for storage credentials, the "
+                "one its service account references), or stop referencing it.")
+    if m := re.search(r'configmap "([^"]+)" not found', d):
+        return f"Create the ConfigMap {m.group(1)} in the namespace, or stop referencing it."
+    if "persistentvolumeclaim" in d or "pvc" in d:
+        return "Check the PersistentVolumeClaim named in the storage URI: it must exist and be bound in this namespace."
+    if "couldn't find key" in d:
+        return "The Secret or ConfigMap exists but lacks the key the container asks for: add the key or fix the name."
+    return "Fix what the message names; the kubelet retries by itself."
+
+
+def diagnose(s: Snapshot) -> list[Finding]:
+    findings = []
+    for component in isvclib.components(s.isvc):
+        for a in topology.affected(s, component, lambda _, c: c.waiting_reason in podlib.CREATE_REASONS):
+            pod, c = a.pod, a.container
+            detail = c.waiting_message or c.waiting_reason
+            args = {"component": component, "container": c.name, "pod": name_of(pod), "reason": c.waiting_reason,
+                    "detail": build.quote(detail, 400), "advice": advice(detail)}
+            evidence = [build.observed(pod, c.path, build.container_value(c), f"{a.note} show it"),
+                        *[build.event(e) for e in s.events_for("Pod", name_of(pod))
+                          if e.get("type") == "Warning" and e.get("reason") == "Failed"][-1:]]
+            findings.append(build.make("CONTAINER_CREATE_FAILED", component, args, evidence, obj=pod))
+        if any(f.component == component for f in findings):
+            continue
+        for pod in topology.current_pods(s, component):
+            mounts = [e for e in s.events_for("Pod", name_of(pod)) if e.get("reason") in MOUNT_REASONS]
+            if not mounts or podlib.phase(pod) != "Pending" or any(c.running for c in podlib.containers(pod)):
+                continue
+            detail = str(mounts[-1].get("message", ""))
+            args = {"component": component, "container": "", "pod": name_of(pod), "reason": mounts[-1]["reason"],
+                    "detail": build.quote(detail, 400), "advice": advice(detail)}
+            findings.append(build.make("CONTAINER_CREATE_FAILED", component, args,
+                                       [build.event(e) for e in mounts[-2:]], variant="mount", obj=pod))
+            break
+    return findings
