@@ -24,6 +24,11 @@ MOUNT_REASONS = ("FailedMount", "FailedAttachVolume")
 
 def advice(detail: str) -> str:
     d = detail.lower()
+    if "multi-attach" in d:
+        m = re.search(r"used by pod\(s\) ([\w.,-]+)", detail)
+        holder = f" ({m.group(1)})" if m else ""
+        return (f"A ReadWriteOnce volume is attached to another pod on another node{holder}: stop that pod, or use a "
+                "ReadWriteMany / ReadOnlyMany claim for a model several pods read.")
     if m := re.search(r'secret "([^"]+)" not found', d):
         return (f"Create the Secret {m.group(1)} in the InferenceService's namespace (for storage credentials, the "
                 "one its service account references), or stop referencing it.")
@@ -54,7 +59,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
             mounts = [e for e in s.events_for("Pod", name_of(pod)) if e.get("reason") in MOUNT_REASONS]
             if not mounts or podlib.phase(pod) != "Pending" or any(c.running for c in podlib.containers(pod)):
                 continue
-            detail = str(mounts[-1].get("message", ""))
+            attach = [e for e in mounts if e.get("reason") == "FailedAttachVolume"]
+            detail = str((attach or mounts)[-1].get("message", ""))
             args = {"component": component, "container": "", "pod": name_of(pod), "reason": mounts[-1]["reason"],
                     "detail": build.quote(detail, 400), "advice": advice(detail)}
             findings.append(build.make("CONTAINER_CREATE_FAILED", component, args,

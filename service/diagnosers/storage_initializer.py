@@ -32,9 +32,9 @@ def failing_init(pod: dict) -> podlib.ContainerState | None:
     last_code = c.last_terminated.get("exitCode")
     if c.crash_looping or c.exited_with_error or (isinstance(last_code, int) and last_code != 0):
         return c
-    if c.waiting_reason in ("Error", "CreateContainerConfigError", "CreateContainerError"):
+    if c.waiting_reason == "Error":
         return c
-    return None
+    return None  # CreateContainerConfigError and the like: it never ran (CONTAINER_CREATE_FAILED)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
