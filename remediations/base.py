@@ -131,5 +131,3 @@ class Remediator:
     params: type[marshmallow.Schema]   # its parameters
     rbac: tuple[dict[str, Any], ...]   # the PolicyRules the service account needs to apply it
     plan: Callable[[Reader, Target, dict[str, Any]], Plan]
-    # what SubjectAccessReview asks the caller may do, per change: (verb, resource) of the object patched
-    verb: str = "patch"

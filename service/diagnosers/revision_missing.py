@@ -51,7 +51,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
         args = {"component": component, "revision": revision, "revision_state": revision_state(latest),
                 "configuration": labels_of(latest or {}).get("serving.knative.dev/configuration")
                 or (name_of(ksvc) if ksvc else f"{s.name}-{component}"),
-                "serving": ", ".join(serving), "cause_sentence": "{cause_sentence}"}
+                "serving": ", ".join(serving),
+                # the root causes are known only once every diagnoser ran: the engine fills this in
+                "cause_sentence": "{cause_sentence}"}
         evidence = [
             build.condition(s.isvc, ctype),
             build.condition(ksvc, "Ready") if ksvc is not None else None,
