@@ -135,6 +135,8 @@ class Remediation:
         if not own_credentials:
             self._authorize(caller, plan, req)
         if not verdict["ok"]:
+            if any(_stale(r.get("message", "") + json.dumps(r.get("causes") or [])) for r in verdict["results"]):
+                self._conflict(rem, req, caller, plan, target, params, None)
             forbidden = [r for r in verdict["results"] if r.get("code") == 403]
             if forbidden:
                 self._audit("refused", req, caller, plan, "kserve-doctor's service account may not make the change")
@@ -235,19 +237,23 @@ class Remediation:
                 result = self.kube.patch(c.resource, c.namespace, c.name, c.ops, dry_run=False, ledger=ledger)
             except kerr.KubeError as e:
                 self._roll_back(done)
-                stale = isinstance(e, kerr.Conflict) or (isinstance(e, kerr.Invalid) and "testing value" in json.dumps(
-                    e.details) + e.message)
-                if stale:
-                    self._audit("conflict", req, caller, plan, "the object changed since the plan was made")
-                    fresh = self._plan(rem, target, params, Ledger(), req, caller)
-                    raise Conflict("the object changed while the fix was being applied: nothing was changed and "
-                                   "nothing will be retried; review the fresh plan", code="CONFLICT",
-                                   extra={"plan": self._body(req, fresh, self._server_dry_run(fresh, Ledger()),
-                                                             applied=False)}) from e
+                if isinstance(e, kerr.Conflict) or (isinstance(e, kerr.Invalid) and _stale(json.dumps(e.details)
+                                                                                          + e.message)):
+                    self._conflict(rem, req, caller, plan, target, params, e)
                 self._audit("failed", req, caller, plan, e.message)
                 raise ApiError(f"the API server refused the change: {redact.text(e.message)}; nothing was changed",
                                code="APPLY_FAILED", status=502 if e.code >= 500 or e.code == 0 else 422) from e
             done.append((c, result))
+
+    def _conflict(self, rem: Remediator, req: RemediateRequest, caller: Caller | None, plan: Plan, target: Target,
+                  params: dict[str, Any], cause: Exception | None) -> None:
+        """The object changed under the plan: answer 409 with the fresh plan; never retry on the caller's behalf."""
+        self._audit("conflict", req, caller, plan, "the object changed since the plan was made")
+        fresh = self._plan(rem, target, params, Ledger(), req, caller)
+        raise Conflict("the object changed while the fix was being applied: nothing was changed and nothing will "
+                       "be retried; review the fresh plan", code="CONFLICT",
+                       extra={"plan": self._body(req, fresh, self._server_dry_run(fresh, Ledger()),
+                                                 applied=False)}) from cause
 
     def _roll_back(self, done: list[tuple[Change, dict[str, Any]]]) -> None:
         for c, result in reversed(done):
@@ -308,6 +314,11 @@ class Remediation:
             "patch": [{"object": c.ref(), "ops": c.ops} for c in plan.changes] if plan else [],
             "reason": reason,
         })
+
+
+def _stale(text: str) -> bool:
+    """A JSON patch refused because a `test` failed: the object is not the one the plan was made from."""
+    return "testing value" in text
 
 
 def _content(obj: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,8 @@ class EvidenceMetaSchema(Schema):
     ageSeconds = fields.Float(required=True, metadata={"description": "how old the evidence is (cache mode)"})
     apiRequests = fields.Integer(required=True)
     bytesRead = fields.Integer(required=True)
+    truncated = fields.List(fields.String(), required=True, metadata={
+        "description": "reads cut by a cap (a page of events, a log tail): what was left out"})
 
 
 class DiagnosisSchema(Schema):

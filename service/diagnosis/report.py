@@ -63,5 +63,5 @@ def build(s: Snapshot, d: Diagnosis) -> dict[str, Any]:
                                                         "code": 0, "reason": "DiagnoserError", "message": e.error}
                                                        for e in d.errors],
         "evidence": {"readAt": s.read_at, "ageSeconds": s.cache_age_seconds or 0.0,
-                     "apiRequests": s.requests, "bytesRead": s.bytes_read},
+                     "apiRequests": s.requests, "bytesRead": s.bytes_read, "truncated": list(s.truncated)},
     }

@@ -151,8 +151,9 @@ class Gatherer:
 
     def gather(self, namespace: str, name: str) -> Snapshot:
         ledger, deadline = Ledger(), Deadline.after(self.settings.deadline_seconds)
+        truncated: list[str] = []
         errors: list[ReadError] = []
-        first = self._run(self._first_wave(namespace, name), ledger, deadline, errors)
+        first = self._run(self._first_wave(namespace, name), ledger, deadline, errors, truncated)
         isvc = first.get("isvc")
         isvc_error = next((e for e in errors if e.resource == R.INFERENCE_SERVICES.label), None)
         if isvc_error and isvc_error.code == 404:
@@ -175,11 +176,13 @@ class Gatherer:
         second_reads = self._second_wave(snap)
         wants_controller = any(r.key == "controller_pods" for r in second_reads)
         second_reads = second_reads[: max(budget - (1 if wants_controller else 0), 0)]
-        second = self._run(second_reads, ledger, deadline, errors)
+        second = self._run(second_reads, ledger, deadline, errors, truncated)
         third_reads = self._third_wave(snap, second)[: max(self.settings.max_requests - ledger.requests, 0)]
         third = self._run(third_reads, ledger, deadline, errors)
         logs = tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
         controller_logs = tuple(v for v in third.values() if isinstance(v, LogExcerpt))
+        truncated += [f"{'previous ' if lg.previous else ''}log of {lg.container} in pod {lg.pod}: only its tail "
+                      "was read" for lg in (*logs, *controller_logs) if lg.truncated]
         events = {dig(e, "metadata", "uid") or id(e): e for e in snap.events}
         for k, v in second.items():
             if k.startswith("events:"):
@@ -201,11 +204,13 @@ class Gatherer:
             resource_quotas=_items(second.get("quotas")) if "quotas" in second else None,
             limit_ranges=_items(second.get("limit_ranges")) if "limit_ranges" in second else None,
             errors=tuple(errors),
+            truncated=tuple(truncated),
             requests=ledger.requests,
             bytes_read=ledger.bytes_read,
         )
 
-    def _run(self, reads: list[Read], ledger: Ledger, deadline: Deadline, errors: list[ReadError]) -> dict[str, Any]:
+    def _run(self, reads: list[Read], ledger: Ledger, deadline: Deadline, errors: list[ReadError],
+             truncated: list[str] | None = None) -> dict[str, Any]:
         if not reads:
             return {}
         futures: dict[Future[Any], Read] = {self.pool.submit(r.call, ledger, deadline): r for r in reads}
@@ -220,6 +225,9 @@ class Gatherer:
             r = futures[f]
             try:
                 out[r.key] = f.result()
+                page = out[r.key]
+                if truncated is not None and isinstance(page, dict) and dig(page, "metadata", "continue"):
+                    truncated.append(f"{r.what}: only the first {len(as_list(page.get('items')))} were read")
             except kerr.NotFound as e:
                 if r.optional_api and "could not find the requested resource" in e.message:
                     out[r.key] = MISSING

@@ -78,6 +78,7 @@ class Snapshot:
     requests: int = 0
     bytes_read: int = 0
     cache_age_seconds: float | None = None
+    truncated: tuple[str, ...] = ()   # lists that had more than a page (only the first page was read)
     read_kinds: frozenset[str] = field(default_factory=frozenset)
 
     # -- lookups diagnosers share ----------------------------------------------------------------

@@ -93,3 +93,30 @@ def test_bad_parameters_are_refused_with_the_field(serve):
               "--kubeconfig", str(r.kubeconfig_path))
     assert out.returncode == 1
     assert "VALIDATION_FAILED" in out.stderr and "not a Kubernetes quantity" in out.stderr
+
+
+def test_serve_starts_the_service(serve, tmp_path):
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    r = serve(public_bundle("healthy-sklearn-iris"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([CLI, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+                            env=dict(os.environ, KUBECONFIG=str(r.kubeconfig_path)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+                    assert json.loads(resp.read())["status"] == "ok"
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("kserve-doctor serve did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(15)

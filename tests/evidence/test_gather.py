@@ -143,3 +143,23 @@ def test_a_cluster_without_knative_or_istio_is_diagnosed_without_errors(serve, t
     assert body["deploymentMode"] == "RawDeployment"
     knative = [q for q in sandbox_requests(r) if "knative" in q["path"] or "istio" in q["path"]]
     assert knative and all(q["code"] == 404 for q in knative)
+
+
+def test_an_answer_says_what_a_cap_cut(serve, tmp_path):
+    import shutil
+
+    import yaml
+
+    bundle = tmp_path / "many-events"
+    shutil.copytree(public_bundle("oom-exitcode137"), bundle)
+    pod = "fraud-gbm-predictor-00001-deployment-7d97bb994c-mvllp"
+    events = [{"apiVersion": "v1", "kind": "Event", "metadata": {"name": f"{pod}.{i:05d}", "namespace": NS},
+               "involvedObject": {"kind": "Pod", "name": pod, "namespace": NS}, "reason": "BackOff",
+               "type": "Warning", "message": "Back-off restarting failed container", "count": 1}
+              for i in range(250)]
+    with open(bundle / "cluster.yaml", "a") as f:
+        f.write("---\n" + yaml.safe_dump_all(events))
+    r = serve(bundle)
+    body = create_app({"KUBECONFIG": str(r.kubeconfig_path)}).test_client().get(f"/diagnose/{NS}/{NAME}").get_json()
+    assert any(t.startswith(f"events of Pod {pod}: only the first 200") for t in body["evidence"]["truncated"])
+    assert "CONTAINER_OOM_KILLED" in codes(body)
