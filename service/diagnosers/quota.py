@@ -51,9 +51,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
         for obj in [latest, *s.deployments_of(component)]:
             if obj is not None and (c := _refusal(obj)) is not None:
                 sources.append((obj, c))
+        owners = tuple(f"{name_of(d)}-" for d in s.deployments_of(component))
         events = [e for e in s.events
                   if e.get("reason") == "FailedCreate" and _REFUSED.search(str(e.get("message", "")))
-                  and component in str(dig(e, "involvedObject", "name", default=""))]
+                  and owners and str(dig(e, "involvedObject", "name", default="")).startswith(owners)]
         if not sources and not events:
             continue
         message = str(sources[0][1].get("message") if sources else events[-1].get("message"))

@@ -342,7 +342,13 @@ class Gatherer:
                                    has_raw=bool(s.deployments)) == isvclib.RAW:
             reads.append(self._list("ingresses", "the Ingress", R.INGRESSES, ns,
                                     fields=Fields.of(metadata__name=s.name)))
-        if _quota_suspected(s):
+        if _podless(s):
+            # a Deployment that should have pods and has none: admission refused them, and only its ReplicaSet's
+            # FailedCreate events say why (scoped by kind and reason, not every event of the namespace)
+            reads.append(self._list("events:ReplicaSet:FailedCreate", "FailedCreate events of ReplicaSets", R.EVENTS,
+                                    ns, fields=Fields.of(involvedObject__kind="ReplicaSet", reason="FailedCreate"),
+                                    limit=self.settings.event_limit))
+        if _quota_suspected(s) or _podless(s):
             reads.append(self._list("quotas", "ResourceQuotas", R.RESOURCE_QUOTAS, ns))
             reads.append(self._list("limit_ranges", "LimitRanges", R.LIMIT_RANGES, ns))
         return reads
@@ -431,6 +437,16 @@ def _needs_runtimes(s: Snapshot) -> bool:
                     sc = isvclib.serving_container(s.isvc, comp, c.name)
                     if sc is None or not dig(sc.resources, "limits", "memory"):
                         return True
+    return False
+
+
+def _podless(s: Snapshot) -> bool:
+    """A component Deployment that wants replicas but has no pod at all."""
+    for d in s.deployments:
+        wanted = dig(d, "spec", "replicas", default=1)
+        component = str(dig(d, "metadata", "labels", "component", default=""))
+        if isinstance(wanted, int) and wanted > 0 and not s.pods_of(component):
+            return True
     return False
 
 
