@@ -7,9 +7,9 @@ Used by `python -m sandbox` and by tests and benchmarks that want a sandbox insi
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import ssl
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -19,20 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from .bundle import load
 from .server import Sandbox
 from .tls import ServingCert, generate
 
-
-class _Handler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive like a real API server; request lines go to our own log, not stderr."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("sandbox.access").debug('"%s" %s %s', self.requestline, code, size)
+# Threads serving requests. Watches hold one each for their duration, so there are more than cores.
+THREADS = 32
 
 
 @dataclass
@@ -40,7 +35,7 @@ class Running:
     sandbox: Sandbox
     url: str
     cert: ServingCert
-    httpd: BaseWSGIServer
+    httpd: wsgi.Server
     thread: threading.Thread
 
     def kubeconfig(self, users: list[dict[str, Any]] | None = None, token: str | None = None) -> dict[str, Any]:
@@ -66,19 +61,28 @@ class Running:
         return path
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.stop()
         self.thread.join(5)
 
 
 def start(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Running:
-    """Serve in a daemon thread; return once the server answers a request."""
+    """Serve in a daemon thread (cheroot: HTTP/1.1 keep-alive over TLS, as a real API server answers), and
+    return once the server answers a request."""
     cert = generate(host)
-    httpd = make_server(host, port, sandbox, threaded=True, request_handler=_Handler, ssl_context=cert.context())
-    httpd.daemon_threads = True  # type: ignore[attr-defined]
-    url = f"https://{host}:{httpd.socket.getsockname()[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http",
-                              daemon=True)
+    # request_queue_size is the listen backlog: cheroot's default of 5 drops the SYNs of a client that opens
+    # a dozen connections at once, which then wait a second to retry
+    httpd = wsgi.Server((host, port), sandbox, numthreads=THREADS, server_name="kube-apiserver",
+                        shutdown_timeout=1, request_queue_size=256)
+    with tempfile.TemporaryDirectory() as d:
+        crt, key = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")
+        with open(crt, "wb") as f:
+            f.write(cert.cert_pem + cert.ca_pem)
+        with open(key, "wb") as f:
+            f.write(cert.key_pem)
+        httpd.ssl_adapter = BuiltinSSLAdapter(crt, key)
+        httpd.prepare()  # binds and loads the certificate while the files exist
+    url = f"https://{host}:{httpd.bind_addr[1]}"
+    thread = threading.Thread(target=httpd.serve, name="sandbox-http", daemon=True)
     thread.start()
     probe = urllib.request.Request(f"{url}/version", headers={"Authorization": f"Bearer {sandbox.admin_token}"})
     with urllib.request.urlopen(probe, timeout=10, context=ssl.create_default_context(

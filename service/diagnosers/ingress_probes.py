@@ -12,7 +12,7 @@ import re
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
+from ..objects import knative
 from ..objects.fields import as_list, dig, name_of
 
 # Probes refused by an auth layer: 403 (Istio RBAC / AuthorizationPolicy), 401 (a JWT or IAP policy),
@@ -27,7 +27,7 @@ ABANDONED = re.compile(r"abandon", re.I)
 def diagnose(s: Snapshot) -> list[Finding]:
     lines = [(lg, ln) for lg in s.controller_logs for ln in lg.lines
              if FORBIDDEN.search(ln) and not ABANDONED.search(ln)]
-    conds = [(obj, c) for obj in (s.isvc, *s.knative_services, *s.knative_ingresses) for c in cond.conditions(obj)
+    conds = [(obj, c) for obj, c in knative.ingress_conditions([s.isvc, *s.knative_services, *s.knative_ingresses])
              if FORBIDDEN.search(str(c.get("message", "")))]
     if not lines and not conds:
         return []
