@@ -1,13 +1,13 @@
-"""Gathering: the only code that reads the cluster for a diagnosis, in three concurrent waves.
+"""Gathering: the only code that reads the cluster for a diagnosis, in two concurrent waves.
 
 Wave one reads, all at once, what any diagnosis needs and can name up front: the InferenceService,
 its pods, Knative services and revisions, Deployments, Services and VirtualServices (all scoped by the
-labels KServe and Knative put on them) and the InferenceService's own events. Wave two reads only
-what wave one shows a finding will need: events of the failing pods and revisions, the tails of the
-logs of the containers that fail, the networking controller's pods when the ingress is not ready,
-runtimes, quotas. Wave three reads the networking controller's log, filtered to this service's
-hosts. A diagnosis therefore costs about three round trips and a fixed number of requests whatever the
-size of the namespace; `max_requests` caps it, dropping the least useful reads first.
+labels KServe and Knative put on them), the InferenceService's own events and the Knative networking
+controller's pods. Wave two reads only what wave one shows a finding will need: events of the failing
+pods and revisions, the tails of the logs of the containers that fail, the networking controller's log
+(filtered to this service's hosts) when the ingress is not ready, runtimes, quotas. A diagnosis
+therefore costs two round trips and a fixed number of requests whatever the size of the namespace;
+`max_requests` caps it, dropping the least useful reads first.
 
 A read that fails is recorded as a `ReadError` and the snapshot is partial; only a missing
 InferenceService (404) or an API server that does not answer at all ends the request.
@@ -173,14 +173,11 @@ class Gatherer:
             istio_installed=first.get("vs_knative") is not MISSING,
         )
         budget = self.settings.max_requests - ledger.requests
-        second_reads = self._second_wave(snap)
-        wants_controller = any(r.key == "controller_pods" for r in second_reads)
-        second_reads = second_reads[: max(budget - (1 if wants_controller else 0), 0)]
+        second_reads = self._second_wave(snap, _items(first.get("controller_pods")))[: max(budget, 0)]
         second = self._run(second_reads, ledger, deadline, errors, truncated)
-        third_reads = self._third_wave(snap, second)[: max(self.settings.max_requests - ledger.requests, 0)]
-        third = self._run(third_reads, ledger, deadline, errors)
         logs = tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
-        controller_logs = tuple(v for v in third.values() if isinstance(v, LogExcerpt))
+        controller_logs = tuple(v for k, v in second.items() if k.startswith("controller_log:")
+                                and isinstance(v, LogExcerpt))
         truncated += [f"{'previous ' if lg.previous else ''}log of {lg.container} in pod {lg.pod}: only its tail "
                       "was read" for lg in (*logs, *controller_logs) if lg.truncated]
         events = {dig(e, "metadata", "uid") or id(e): e for e in snap.events}
@@ -277,6 +274,10 @@ class Gatherer:
             self._list("events_isvc", "events of the InferenceService", R.EVENTS, ns,
                        fields=Fields.of(involvedObject__name=name, involvedObject__kind="InferenceService"),
                        limit=self.settings.event_limit),
+            # read up front (one small list) so that the controller's log, when the ingress is not ready, can be
+            # read in the second wave instead of a third
+            self._list("controller_pods", "Knative networking controller pods", R.PODS,
+                       self.settings.knative_namespace, labels=Labels.of(within={"app": NETWORKING_CONTROLLERS})),
         ]
 
     def _events(self, ns: str, kind: str, name: str) -> Read:
@@ -296,7 +297,7 @@ class Gatherer:
         what = f"{'previous ' if previous else ''}log of {container} in pod {pod}"
         return Read(f"log:{pod}:{container}:{previous}", what, "pods/log", call)
 
-    def _second_wave(self, s: Snapshot) -> list[Read]:
+    def _second_wave(self, s: Snapshot, controller_pods: tuple[Obj, ...] = ()) -> list[Read]:
         """Reads in order of usefulness; the caller keeps as many as the request budget allows."""
         ns = s.namespace
         logs: list[Read] = []
@@ -316,9 +317,7 @@ class Gatherer:
         reads += [r for r in logs if ":storage-initializer:" not in r.key and r.key.endswith(":True")]
         reads += pod_events[:1] + revision_events[:1]
         if _ingress_not_ready(s):
-            reads.append(self._list("controller_pods", "Knative networking controller pods", R.PODS,
-                                    self.settings.knative_namespace,
-                                    labels=Labels.of(within={"app": NETWORKING_CONTROLLERS})))
+            reads += self._controller_log(s, controller_pods)
         if _needs_runtimes(s):
             reads.append(self._list("runtimes", "ServingRuntimes", R.SERVING_RUNTIMES, ns, optional_api="kserve"))
             reads.append(self._list("cluster_runtimes", "ClusterServingRuntimes", R.CLUSTER_SERVING_RUNTIMES, None,
@@ -377,8 +376,8 @@ class Gatherer:
                 out.append(self._log(ns, model.pod, model.name, False))
         return out
 
-    def _third_wave(self, s: Snapshot, second: dict[str, Any]) -> list[Read]:
-        pods = [p for p in _items(second.get("controller_pods")) if podlib.phase(p) == "Running"]
+    def _controller_log(self, s: Snapshot, controller_pods: tuple[Obj, ...]) -> list[Read]:
+        pods = [p for p in controller_pods if podlib.phase(p) == "Running"]
         if not pods:
             return []
         pod = sorted(pods, key=name_of)[0]
