@@ -10,6 +10,7 @@ CPU time and resident memory.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import math
 import os
@@ -141,12 +142,14 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait: float 
 
 @dataclass(frozen=True)
 class ConnectionProbe:
-    connection_header: str  # what the sandbox answers in `Connection:`
-    wall: float             # seconds per request on a new TLS connection, all included (median)
-    handshake: float        # TCP connect + TLS handshake
-    first_byte: float       # from sending the request to the first byte of the answer
-    client_cpu: float       # this process's CPU seconds per such request (the client side of the handshake)
-    logged: float           # what the sandbox's request log says the request took (`ms`), in seconds
+    connection_header: str  # what the sandbox answers in `Connection:` to a request that does not ask to close
+    keeps_alive: bool       # whether a second request went over the same connection
+    new_wall: float         # seconds per request on a new TLS connection, all included (median)
+    handshake: float        # TCP connect + TLS handshake (median)
+    first_byte: float       # from sending the request to the answer's status line (median)
+    reused_wall: float      # seconds per request on one kept-alive connection (median)
+    client_cpu: float       # this process's CPU seconds per request on a new connection (handshake included)
+    logged: float           # what the sandbox's request log says a request took (`ms`, median), in seconds
 
 
 @dataclass
@@ -195,36 +198,49 @@ class Sandbox:
     def rss_kib(self) -> int:
         return rss_kib(self.pid)
 
-    def probe_connections(self, n: int = 50) -> ConnectionProbe:
-        """`n` requests (GET /version), each on a new TLS connection as a client must open them when the server
-        closes every connection: the Connection header, the time to connect and shake hands, the time from the
-        request to the response's first byte, the client's CPU per request, and what the sandbox's request log
-        says the request took (`ms`)."""
+    def connection(self) -> http.client.HTTPSConnection:
         host, port = self.url.split("//", 1)[1].rsplit(":", 1)
-        request = (f"GET /version HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {self.token}\r\n"
-                   "Accept: application/json\r\n\r\n").encode()
+        return http.client.HTTPSConnection(host, int(port), context=self.context, timeout=60)
+
+    def probe_connections(self, n: int = 50) -> ConnectionProbe:
+        """`n` requests (GET /version) each on a new TLS connection, then `n` on one kept-alive connection: the
+        Connection header, the time to connect and shake hands, the time to the status line, the client's CPU per
+        new connection, and what the sandbox's request log says a request took (`ms`)."""
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         self.clear_requests()
-        handshakes, firsts, header = [], [], ""
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        walls, handshakes, firsts = [], [], []
+        cpu0 = time.process_time()
         for _ in range(n):
+            conn = self.connection()
             t0 = time.perf_counter()
-            with socket.create_connection((host, int(port)), timeout=30) as raw, \
-                    self.context.wrap_socket(raw, server_hostname=host) as tls:
-                t1 = time.perf_counter()
-                tls.sendall(request)
-                data = tls.recv(65536)
-                t2 = time.perf_counter()
-                while chunk := tls.recv(65536):
-                    data += chunk
+            conn.connect()
+            t1 = time.perf_counter()
+            conn.request("GET", "/version", headers={**headers, "Connection": "close"})
+            resp = conn.getresponse()
+            t2 = time.perf_counter()
+            resp.read()
+            conn.close()
+            walls.append(time.perf_counter() - t0)
             handshakes.append(t1 - t0)
             firsts.append(t2 - t1)
-            head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
-            header = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
-                           if line.startswith("connection:")), "(none)")
-        cpu, wall = (time.process_time() - cpu0) / n, (time.perf_counter() - wall0) / n
+        cpu = (time.process_time() - cpu0) / n
+        conn = self.connection()
+        reused, header, socks = [], "(none)", set()
+        try:
+            for _ in range(n + 1):
+                t0 = time.perf_counter()
+                conn.request("GET", "/version", headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                reused.append(time.perf_counter() - t0)
+                header = resp.getheader("Connection") or "(none)"
+                socks.add(id(conn.sock))
+        finally:
+            conn.close()
         logged = [float(e.get("ms") or 0) / 1000 for e in self.requests()]
         self.clear_requests()
-        return ConnectionProbe(header, wall, statistics.median(handshakes), statistics.median(firsts), cpu,
+        return ConnectionProbe(header, len(socks) == 1, statistics.median(walls), statistics.median(handshakes),
+                               statistics.median(firsts), statistics.median(reused[1:]), cpu,
                                statistics.median(logged) if logged else math.nan)
 
     def stop(self) -> None:

@@ -8,7 +8,7 @@ is the real server's 400 ("field label not supported: ...").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +103,7 @@ def parse_labels(selector: str) -> list[Requirement]:
     return reqs
 
 
-def labels_match(reqs: list[Requirement], obj: Mapping[str, Any]) -> bool:
+def labels_match(reqs: Sequence[Requirement], obj: Mapping[str, Any]) -> bool:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return all(r.matches(labels) for r in reqs)
 
@@ -150,7 +150,7 @@ def field_value(obj: Mapping[str, Any], path: str) -> str:
     return str(cur)
 
 
-def fields_match(reqs: list[FieldRequirement], obj: Mapping[str, Any]) -> bool:
+def fields_match(reqs: Sequence[FieldRequirement], obj: Mapping[str, Any]) -> bool:
     for r in reqs:
         equal = field_value(obj, r.field) == r.value
         if equal == r.negate:
@@ -158,16 +158,26 @@ def fields_match(reqs: list[FieldRequirement], obj: Mapping[str, Any]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Both selectors of one request, parsed; callable on an object."""
+
+    labels: tuple[Requirement, ...]
+    fields: tuple[FieldRequirement, ...]
+
+    def __call__(self, obj: Mapping[str, Any]) -> bool:
+        return labels_match(self.labels, obj) and fields_match(self.fields, obj)
+
+    def label_terms(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The `key=value` and `key in (...)` requirements: the only ones a label index can answer."""
+        return [(r.key, r.values) for r in self.labels if r.op in ("=", "in")]
+
+
 def matcher(label_selector: str, field_selector: str, supported: tuple[str, ...],
-            group_resource: str) -> Callable[[Mapping[str, Any]], bool]:
+            group_resource: str) -> Selection:
     """One predicate for both selectors; raises StatusError (400) on a malformed selector."""
-    lreqs = parse_labels(label_selector)
-    freqs = parse_fields(field_selector, supported, group_resource)
-
-    def match(obj: Mapping[str, Any]) -> bool:
-        return labels_match(lreqs, obj) and fields_match(freqs, obj)
-
-    return match
+    return Selection(tuple(parse_labels(label_selector)),
+                     tuple(parse_fields(field_selector, supported, group_resource)))
 
 
-__all__ = ["FieldRequirement", "Requirement", "StatusError", "matcher", "parse_fields", "parse_labels"]
+__all__ = ["FieldRequirement", "Requirement", "Selection", "StatusError", "matcher", "parse_fields", "parse_labels"]

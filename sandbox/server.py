@@ -337,7 +337,8 @@ class Sandbox:
             k, _, v = part.partition("=")
             if k.strip() == "involvedObject.name" and not v.startswith("="):
                 involved = v.strip()
-        return self.store.list(t, info.namespace or None, match, involved_name=involved)
+        return self.store.list(t, info.namespace or None, match, involved_name=involved,
+                               label_terms=match.label_terms())
 
     def _list(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
         rv, items = self._selected(request, info, t)
@@ -393,7 +394,7 @@ class Sandbox:
         def stream() -> Iterator[bytes]:
             deadline = time.monotonic() + timeout
             if rv_param in ("", "0"):
-                since, items = self.store.list(t, namespace, match)
+                since, items = self.store.list(t, namespace, match, label_terms=match.label_terms())
                 for o in items:
                     yield event("ADDED", o)
             else:

@@ -13,7 +13,7 @@ import copy
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +46,8 @@ class Store:
         self._objects: dict[tuple[str, str], dict[Key, Obj]] = {}
         # events are looked up by the object they are about far more than anything else
         self._event_index: dict[tuple[str, str], set[Key]] = {}
+        # (resource, label key, label value) -> keys: a selector list costs its matches, not the namespace's size
+        self._label_index: dict[tuple[tuple[str, str], str, str], set[Key]] = {}
         self._history: deque[Change] = deque(maxlen=HISTORY)
         self._oldest_rv = self._rv
 
@@ -59,23 +61,42 @@ class Store:
         return self._objects.get(t.key, {}).get((namespace if t.namespaced else "", name))
 
     def list(self, t: ResourceType, namespace: str | None,
-             match: Callable[[Obj], bool] | None = None, involved_name: str | None = None) -> tuple[int, list[Obj]]:
-        """A consistent (resourceVersion, objects) snapshot, in etcd key order."""
+             match: Callable[[Obj], bool] | None = None, involved_name: str | None = None,
+             label_terms: Sequence[tuple[str, Sequence[str]]] = ()) -> tuple[int, list[Obj]]:
+        """A consistent (resourceVersion, objects) snapshot, in etcd key order.
+
+        `label_terms` (`key in values` requirements that `match` also checks) only narrow the
+        candidates through the label index; `match` still decides.
+        """
         with self._lock:
             bucket = self._objects.get(t.key, {})
+            keys: Iterable[Key]
             if involved_name is not None and t.plural == "events":
-                keys = sorted(self._event_index.get((namespace or "", involved_name), ()))
+                keys = self._event_index.get((namespace or "", involved_name), ())
                 if namespace is None:
-                    keys = sorted(k for (ns, n), ks in self._event_index.items() if n == involved_name for k in ks)
-                items = [bucket[k] for k in keys if k in bucket]
-            elif namespace is not None and t.namespaced:
-                items = [o for k, o in sorted(bucket.items()) if k[0] == namespace]
+                    keys = [k for (ns, n), ks in self._event_index.items() if n == involved_name for k in ks]
+            elif label_terms:
+                keys = self._labelled(t, label_terms)
             else:
-                items = [o for _, o in sorted(bucket.items())]
+                keys = bucket.keys()
+            if namespace is not None and t.namespaced:
+                keys = [k for k in keys if k[0] == namespace]
+            items = [bucket[k] for k in sorted(keys) if k in bucket]
             rv = self._rv
         if match is not None:
             items = [o for o in items if match(o)]
         return rv, items
+
+    def _labelled(self, t: ResourceType, terms: Sequence[tuple[str, Sequence[str]]]) -> set[Key]:
+        found: set[Key] | None = None
+        for key, values in terms:
+            either: set[Key] = set()
+            for v in values:
+                either |= self._label_index.get((t.key, key, v), set())
+            found = either if found is None else found & either
+            if not found:
+                break
+        return found or set()
 
     def count(self) -> int:
         return sum(len(b) for b in self._objects.values())
@@ -87,10 +108,16 @@ class Store:
         return self._rv
 
     def _index(self, t: ResourceType, key: Key, obj: Obj | None, old: Obj | None) -> None:
-        if t.plural != "events" or t.group not in ("", "events.k8s.io"):
-            return
         for o, add in ((old, False), (obj, True)):
             if o is None:
+                continue
+            for lk, lv in ((o.get("metadata") or {}).get("labels") or {}).items():
+                ix = (t.key, lk, str(lv))
+                if add:
+                    self._label_index.setdefault(ix, set()).add(key)
+                elif ix in self._label_index:
+                    self._label_index[ix].discard(key)
+            if t.plural != "events" or t.group not in ("", "events.k8s.io"):
                 continue
             ref = o.get("involvedObject") or o.get("regarding") or {}
             ik = (key[0], str(ref.get("name", "")))

@@ -185,3 +185,26 @@ def test_a_watch_with_bookmarks_sends_them(api):
                                                            allow_watch_bookmarks=True, _preload_content=False)
     lines = [json.loads(x) for x in raw.data.decode().splitlines() if x.strip()]
     assert any(x["type"] == "BOOKMARK" and x["object"]["metadata"]["resourceVersion"] for x in lines)
+
+
+def test_a_label_selector_follows_labels_as_they_are_added_changed_and_removed(api):
+    core = client.CoreV1Api(api)
+
+    def names(selector: str) -> list[str]:
+        return [c.metadata.name for c in core.list_namespaced_config_map(NS, label_selector=selector).items
+                if c.metadata.name.startswith("sel-")]
+
+    for name, tier in (("sel-b", "web"), ("sel-a", "db")):
+        core.create_namespaced_config_map(NS, {"metadata": {"name": name, "labels": {"tier": tier, "app": "x"}}})
+    assert names("tier=web") == ["sel-b"]
+    assert names("tier in (web,db),app=x") == ["sel-a", "sel-b"]
+    assert names("app=x,tier!=web") == ["sel-a"]
+    core.patch_namespaced_config_map("sel-b", NS, {"metadata": {"labels": {"tier": "db"}}})
+    assert names("tier=web") == []
+    assert names("tier=db") == ["sel-a", "sel-b"]
+    core.patch_namespaced_config_map("sel-a", NS, {"metadata": {"labels": {"tier": None}}})
+    assert names("tier=db") == ["sel-b"]
+    assert names("!tier") == ["sel-a"]
+    core.delete_namespaced_config_map("sel-b", NS)
+    assert names("tier=db") == [] and names("app=x") == ["sel-a"]
+    assert core.list_config_map_for_all_namespaces(label_selector="app=x").items[0].metadata.name == "sel-a"
