@@ -7,6 +7,7 @@ Used by `python -m sandbox` and by tests and benchmarks that want a sandbox insi
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import ssl
 import tempfile
@@ -25,6 +26,20 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from .bundle import load
 from .server import Sandbox
 from .tls import ServingCert, generate
+
+log = logging.getLogger("sandbox.http")
+
+
+class _Server(wsgi.Server):
+    """cheroot's server, reporting through logging instead of writing to stderr."""
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        # A client that connects and goes away before TLS completes (a port check, a pool closing an idle
+        # socket) is routine for an API server, not an error worth a line on every run
+        if "during handshake" in str(msg):
+            level = logging.DEBUG
+        log.log(level, "%s", msg, exc_info=traceback)
+
 
 # Threads serving requests. Watches hold one each for their duration, so there are more than cores.
 THREADS = 32
@@ -71,7 +86,7 @@ def start(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Running:
     cert = generate(host)
     # request_queue_size is the listen backlog: cheroot's default of 5 drops the SYNs of a client that opens
     # a dozen connections at once, which then wait a second to retry
-    httpd = wsgi.Server((host, port), sandbox, numthreads=THREADS, server_name="kube-apiserver",
+    httpd = _Server((host, port), sandbox, numthreads=THREADS, server_name="kube-apiserver",
                         shutdown_timeout=1, request_queue_size=256)
     with tempfile.TemporaryDirectory() as d:
         crt, key = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
+import time
 
 import pytest
 from kubernetes import client, config
@@ -208,3 +211,18 @@ def test_a_label_selector_follows_labels_as_they_are_added_changed_and_removed(a
     core.delete_namespaced_config_map("sel-b", NS)
     assert names("tier=db") == [] and names("app=x") == ["sel-a"]
     assert core.list_config_map_for_all_namespaces(label_selector="app=x").items[0].metadata.name == "sel-a"
+
+
+def test_a_client_that_hangs_up_before_tls_is_a_debug_line_not_noise_on_stderr(serve, capfd, caplog):
+    r = serve(public_bundle("healthy-sklearn-iris"))
+    host, port = r.url.removeprefix("https://").split(":")
+    caplog.set_level(logging.DEBUG, logger="sandbox.http")
+    for _ in range(3):
+        socket.create_connection((host, int(port)), timeout=5).close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("handshake" in m.message for m in caplog.records):
+        time.sleep(0.05)
+
+    dropped = [m for m in caplog.records if "handshake" in m.message]
+    assert dropped and all(m.levelno == logging.DEBUG for m in dropped)
+    assert "handshake" not in capfd.readouterr().err
