@@ -17,10 +17,13 @@ from service.evidence import redact
     ("client_secret=s3cr3t-value", "s3cr3t-value"),
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "MIIEow"),
     ("token: ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnop"),
+    ("TOKEN=abc123def", "abc123def"),
+    ("PASSWORD: Hunter2", "Hunter2"),
 ])
 def test_credentials_in_text_are_redacted(text, secret):
-    out = redact.text(text)
-    assert secret not in out and redact.REDACTED in out
+    for _ in range(2):  # the second time too: only clean strings are remembered
+        out = redact.text(text)
+        assert secret not in out and redact.REDACTED in out
 
 
 @pytest.mark.parametrize("text", [
@@ -51,3 +54,9 @@ def test_last_applied_configuration_annotations_are_dropped():
     obj = {"metadata": {"annotations": {"kubectl.kubernetes.io/last-applied-configuration": '{"env": "x"}'}}}
     assert redact.obj(obj)["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] == \
         redact.REDACTED
+
+
+def test_managed_fields_are_left_out_and_the_rest_of_the_metadata_kept():
+    obj = {"metadata": {"name": "p", "labels": {"app": "x"},
+                        "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]}}
+    assert redact.obj(obj) == {"metadata": {"name": "p", "labels": {"app": "x"}}}
