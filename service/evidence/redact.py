@@ -34,7 +34,9 @@ _PATTERNS: list[tuple[tuple[str, ...], re.Pattern[str], str]] = [
     (("ghp", "gho", "ghs", "ghu", "github_pat", "glpat", "xox", "hf_", "hf-", "sk_", "sk-"),
      re.compile(r"(?i)\b(ghp|gho|ghs|ghu|github_pat|glpat|xox[abpr]|hf|sk)[-_][A-Za-z0-9_-]{16,}"), REDACTED),
     # scheme://user:password@host -> scheme://<redacted>@host
-    (("://",), re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@\"']+:[^/\s@\"']*@"), r"\1" + REDACTED + "@"),
+    # (anchored on "://" itself: a pattern that starts at every word and backtracks to find the scheme
+    # costs milliseconds on a log)
+    (("://",), re.compile(r"(?<=://)[^/\s:@\"']+:[^/\s@\"']*@"), REDACTED + "@"),
     # signed URL parameters
     (("?", "&"),
      re.compile(r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
@@ -42,7 +44,8 @@ _PATTERNS: list[tuple[tuple[str, ...], re.Pattern[str], str]] = [
      r"\1" + REDACTED),
     # key=value / key: value / "key": "value" where the key names a secret
     (("password", "passwd", "pwd", "secret", "token", "key"),
-     re.compile(r"(?i)([\"']?\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+     # from the word that names the secret: what comes before it in the key stays as it is anyway
+     re.compile(r"(?i)((?=[psta])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
                 r"private[_-]?key)(?![\w-])[\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&\"'}]+)"),
      r"\1" + REDACTED),
 ]

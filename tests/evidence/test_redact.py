@@ -18,6 +18,8 @@ from service.evidence import redact
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "MIIEow"),
     ("token: ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnop"),
     ("TOKEN=abc123def", "abc123def"),
+    ("db.mysql_password=\"pa ss\" next", "pa ss"),
+    ("connecting to postgres://admin:s3cr3t@db:5432/models", "s3cr3t"),
     ("PASSWORD: Hunter2", "Hunter2"),
 ])
 def test_credentials_in_text_are_redacted(text, secret):
