@@ -266,6 +266,26 @@ def _short(e: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
+# How often the kubeconfig loader's credential hook may run. The client calls it before every request,
+# and for a kubeconfig it re-applies the whole cluster entry (re-reading every proxy variable of the
+# environment); credentials it refreshes count as expired five minutes before they are, so once every
+# few seconds loses nothing.
+CREDENTIAL_REFRESH_SECONDS = 5.0
+
+
+def _at_most_every(seconds: float, hook: Callable[[Any], None]) -> Callable[[Any], None]:
+    last = [float("-inf")]
+
+    def throttled(configuration: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            hook(configuration)
+            configuration.refresh_api_key_hook = throttled  # the loader's hook re-installs itself
+
+    return throttled
+
+
 def api_client_from(kubeconfig: str | None, context: str | None = None, pool_size: int = 32) -> k8s.ApiClient:
     """An ApiClient from a kubeconfig file, else the in-cluster service account."""
     from kubernetes import config
@@ -278,5 +298,7 @@ def api_client_from(kubeconfig: str | None, context: str | None = None, pool_siz
             config.load_incluster_config(client_configuration=cfg)
         except config.ConfigException:
             config.load_kube_config(context=context, client_configuration=cfg)
+    if cfg.refresh_api_key_hook is not None:
+        cfg.refresh_api_key_hook = _at_most_every(CREDENTIAL_REFRESH_SECONDS, cfg.refresh_api_key_hook)
     cfg.connection_pool_maxsize = pool_size
     return k8s.ApiClient(cfg)
