@@ -18,12 +18,8 @@ from ..evidence.snapshot import Obj, Snapshot
 from ..objects import inference_service as isvclib
 from ..objects import pods as podlib
 from ..objects.fields import name_of
+from . import storage_errors
 
-# The storage-initializer's words for a URI with nothing behind it (GCS/minio "does not exist", S3/Azure/
-# local "No model found in", PVC "Cannot locate source uri", the clouds' own NoSuchKey/BlobNotFound).
-MISSING_AT_SOURCE = re.compile(
-    r"does not exist|No model found in|Cannot locate source uri|NoSuchKey|NoSuchBucket|BlobNotFound|"
-    r"ContainerNotFound|404 (Client Error|Not Found)|not found in bucket", re.I)
 # A model server's words for a model directory without a file it can load.
 NO_MODEL_FILE = re.compile(
     r"^\s*StopIteration\s*$|model file not found|No model found|Missing model file|could not find (a )?model"
@@ -68,7 +64,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
     for component in isvclib.components(s.isvc):
         uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
         for src in _sources(s, component):
-            rx = MISSING_AT_SOURCE if src.where == "initializer" else NO_MODEL_FILE
+            rx = storage_errors.MISSING_AT_SOURCE if src.where == "initializer" else NO_MODEL_FILE
             text = "\n".join(src.lines)
             if not rx.search(text):
                 continue

@@ -15,14 +15,10 @@ from ..evidence.snapshot import Snapshot
 from ..objects import inference_service as isvclib
 from ..objects import pods as podlib
 from ..objects.fields import dig, name_of
+from . import storage_errors
 
 FAILURE_LINES = (r"Error", r"Exception", r"does not exist", r"Failed", r"denied", r"NoSuch", r"[^0-9]40[134][^0-9]",
                  r"Forbidden", r"Unauthori[sz]ed", r"credential", r"timed? ?out", r"refused")
-CREDENTIAL_HINTS = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "Forbidden",
-                    "NoCredentialProviders", "credentials", "403", "401", "Permission denied", "permission",
-                    "AuthorizationFailure", "AuthenticationFailed", "invalid_grant")
-NOT_FOUND_HINTS = ("does not exist", "NoSuchKey", "NoSuchBucket", "No such file", "not found", "404",
-                   "BlobNotFound", "ContainerNotFound", "No model found", "Cannot locate source uri")
 
 
 def failing_init(pod: dict) -> podlib.ContainerState | None:
@@ -54,9 +50,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
         text = "\n".join(lines) + termination
         summary = build.summary_line(lines, (r"Error:", r"Exception:", r"does not exist", r"Failed"))
         oom = c.oom_killed()
-        variant = "oom" if oom else "credentials" if any(h in text for h in CREDENTIAL_HINTS) and not any(
-            h in text for h in NOT_FOUND_HINTS) else "default"
-        if any(h in text for h in NOT_FOUND_HINTS):
+        missing = storage_errors.missing_at_source(text)
+        variant = "oom" if oom else "credentials" if storage_errors.credentials_refused(text) and not missing \
+            else "default"
+        if missing:
             advice = "The path does not exist: fix `storageUri`."
         elif "timed out" in text.lower() or "timeout" in text.lower() or "refused" in text.lower():
             advice = "The storage could not be reached: check egress from the namespace (proxy, NetworkPolicy, DNS)."
