@@ -52,6 +52,9 @@ class GatherSettings:
     controller_log_tail_lines: int = 1000
     controller_log_limit_bytes: int = 512 * 1024
     controller_log_keep_lines: int = 40
+    # Knative's HA runs several replicas and only the leader of this service's bucket probes it, so the
+    # replica that knows is any of them; three is Knative's default HA size.
+    controller_log_max_pods: int = 3
     event_limit: int = 200
 
 
@@ -377,25 +380,27 @@ class Gatherer:
         return out
 
     def _controller_log(self, s: Snapshot, controller_pods: tuple[Obj, ...]) -> list[Read]:
-        pods = [p for p in controller_pods if podlib.phase(p) == "Running"]
-        if not pods:
-            return []
-        pod = sorted(pods, key=name_of)[0]
-        container = str(dig(pod, "spec", "containers", 0, "name", default="controller"))
+        pods = sorted((p for p in controller_pods if podlib.phase(p) == "Running"), key=name_of)
         hosts = _hosts(s)
         st = self.settings
 
-        def call(ledger: Ledger, deadline: Deadline) -> LogExcerpt:
-            text = self.kube.log(st.knative_namespace, name_of(pod), container, tail_lines=st.controller_log_tail_lines,
-                                 limit_bytes=st.controller_log_limit_bytes, ledger=ledger, deadline=deadline)
-            kept = [line for line in text.splitlines() if any(h in line for h in hosts)]
-            truncated = len(kept) > st.controller_log_keep_lines
-            return LogExcerpt(st.knative_namespace, name_of(pod), container, False,
-                              redact.text("\n".join(kept[-st.controller_log_keep_lines:])), truncated,
-                              filter=" | ".join(hosts))
+        def read(pod: Obj) -> Read:
+            container = str(dig(pod, "spec", "containers", 0, "name", default="controller"))
 
-        return [Read(f"controller_log:{name_of(pod)}", f"log of {name_of(pod)} in {st.knative_namespace}", "pods/log",
-                     call)]
+            def call(ledger: Ledger, deadline: Deadline) -> LogExcerpt:
+                text = self.kube.log(st.knative_namespace, name_of(pod), container,
+                                     tail_lines=st.controller_log_tail_lines,
+                                     limit_bytes=st.controller_log_limit_bytes, ledger=ledger, deadline=deadline)
+                kept = [line for line in text.splitlines() if any(h in line for h in hosts)]
+                truncated = len(kept) > st.controller_log_keep_lines
+                return LogExcerpt(st.knative_namespace, name_of(pod), container, False,
+                                  redact.text("\n".join(kept[-st.controller_log_keep_lines:])), truncated,
+                                  filter=" | ".join(hosts))
+
+            return Read(f"controller_log:{name_of(pod)}", f"log of {name_of(pod)} in {st.knative_namespace}",
+                        "pods/log", call)
+
+        return [read(p) for p in pods[:st.controller_log_max_pods]]
 
 
 def _items(value: Any) -> tuple[Obj, ...]:
