@@ -2,11 +2,14 @@
 
 Reads: every current pod of each component: regular containers in CrashLoopBackOff, or restarting
 after non-zero exits; the previous instance's log tail (the traceback) and termination message.
-Kills that follow a failing liveness probe (exit 137 or 143 with `Liveness probe failed` events) are
-PROBE_FAILING's business, OOM kills CONTAINER_OOM_KILLED's; pods of old revisions are history.
+Kills that follow a failing liveness or startup probe (exit 137 or 143 with `Liveness probe failed` /
+`Startup probe failed` events, or the kubelet's `Killing` event saying so) are PROBE_FAILING's
+business, OOM kills CONTAINER_OOM_KILLED's; pods of old revisions are history.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..diagnosis import build
 from ..diagnosis.finding import Finding, Offer
@@ -20,9 +23,12 @@ ERROR_LINES = (r"^Traceback", r"Error", r"Exception", r"^\s*\w*(Error|Exception|
                r"fatal", r"FATAL")
 
 
-def liveness_killed(s: Snapshot, pod: dict, container: str) -> bool:
+_PROBE_KILL = re.compile(r"^(Liveness|Startup) probe failed|failed (liveness|startup) probe")
+
+
+def probe_killed(s: Snapshot, pod: dict, container: str) -> bool:
     for e in s.events_for("Pod", name_of(pod)):
-        if "Liveness probe failed" in str(e.get("message", "")) and container in str(
+        if _PROBE_KILL.search(str(e.get("message", ""))) and container in str(
                 dig(e, "involvedObject", "fieldPath", default=container)):
             return True
     return False
@@ -45,7 +51,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
     for component in isvclib.components(s.isvc):
         def shows(pod: dict, c: podlib.ContainerState) -> bool:
             exit_ = crashing(c)
-            return exit_ is not None and not (exit_.get("exitCode") in (137, 143) and liveness_killed(s, pod, c.name))
+            return exit_ is not None and not (exit_.get("exitCode") in (137, 143) and probe_killed(s, pod, c.name))
 
         for a in topology.affected(s, component, shows):
             pod, c = a.pod, a.container

@@ -1,10 +1,11 @@
-"""PROBE_FAILING: a serving container runs, but its readiness or liveness probe fails.
+"""PROBE_FAILING: a serving container runs, but its readiness, liveness or startup probe fails.
 
 Reads: current pods, `Unhealthy` events (`Readiness probe failed: ...`, `Liveness probe failed:
-...`) and the container they name (event fieldPath), the container's state, its probe spec, and the
-current log tail. A readiness failure of a container that is crash-looping or OOM-killed is a
-symptom of that, not a finding here; a liveness failure that keeps killing the container (exit 137
-or 143 without OOMKilled) is.
+...`, `Startup probe failed: ...`) and the container they name (event fieldPath), the container's
+state, its probe spec, and the current log tail. A readiness failure of a container that is
+crash-looping or OOM-killed is a symptom of that, not a finding here; a liveness or startup failure
+that keeps killing the container (exit 137 or 143 without OOMKilled) is: the crash loop it makes is
+the kubelet's doing. Startup failures of a container that has since started are history.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ..objects import pods as podlib
 from ..objects.fields import dig, name_of
 
 _FIELD = re.compile(r"spec\.(?:initContainers|containers)\{([^}]+)\}")
+# Probes whose failure makes the kubelet kill and restart the container (a readiness probe only unreadies it).
+KILLING_PROBES = ("liveness", "startup")
 
 
 def advice(detail: str) -> str:
@@ -70,11 +73,13 @@ def diagnose(s: Snapshot) -> list[Finding]:
                     if probe == "readiness" and (c.ready or not c.running):
                         continue
                     target = model or c
-                elif target.oom_killed() or (target.crash_looping and probe != "liveness") or (
+                elif target.oom_killed() or (target.crash_looping and probe not in KILLING_PROBES) or (
                         probe == "readiness" and (target.ready or not target.running)):
                     continue
+                if probe == "startup" and target.ready:
+                    continue
                 killed = target.failed_exit() or {}
-                if probe == "liveness" and not (target.restarts > 0 and killed.get("exitCode") in (137, 143)):
+                if probe in KILLING_PROBES and not (target.restarts > 0 and killed.get("exitCode") in (137, 143)):
                     continue
                 reported.add((probe, container))
                 count = sum(int(e.get("count") or 1) for e in events)
@@ -95,7 +100,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 ]
                 findings.append(build.make(
                     "PROBE_FAILING", component, args, evidence,
-                    variant="liveness" if probe == "liveness" else "default",
+                    variant=probe if probe in KILLING_PROBES else "default",
                     obj=pod, offers=[Offer("restart-pods", {"component": component},
                                            "Roll the pods out again once the cause is fixed")]))
     return findings
