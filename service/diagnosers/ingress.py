@@ -9,6 +9,7 @@ waits for a revision that is not ready is a consequence, reported as REVISION_MI
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..diagnosis import build
@@ -65,13 +66,11 @@ def diagnose(s: Snapshot) -> list[Finding]:
 
 
 def _message_of(line: str) -> str:
-    """The message of a JSON log line (Knative logs JSON), else the line itself."""
-    import json
-
+    """The message of a JSON log line (Knative logs JSON; older releases say `msg`), else the line itself."""
     try:
         data = json.loads(line)
     except ValueError:
         return line
     if isinstance(data, dict):
-        return " ".join(str(data.get(k, "")) for k in ("message", "error") if data.get(k))
+        return " ".join(str(data.get(k, "")) for k in ("message", "msg", "error") if data.get(k))
     return line
