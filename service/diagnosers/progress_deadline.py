@@ -18,6 +18,9 @@ from ..objects import inference_service as isvclib
 from ..objects.fields import labels_of, name_of
 
 REASON = "ProgressDeadlineExceeded"
+# Where a pod that is merely slow still is when Knative gives up; any other reason (ImagePullBackOff,
+# CrashLoopBackOff, CreateContainerConfigError, ...) is a failure that the deadline only cut short.
+SLOW_STAGES = frozenset({"PodInitializing", "ContainerCreating", "Deploying", "Pending", "Unknown", "not ready"})
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -54,4 +57,5 @@ def _activation_timeout(rev: Obj, component: str) -> Finding | None:
             "reason": "TimedOut"}
     evidence = [build.condition(rev, "Active"), build.condition(rev, "Ready"),
                 build.condition(rev, "ResourcesAvailable")]
-    return build.make("PROGRESS_DEADLINE_EXCEEDED", component, args, evidence, variant="activation", obj=rev)
+    variant = "activation" if stage in SLOW_STAGES else "activation_failed"
+    return build.make("PROGRESS_DEADLINE_EXCEEDED", component, args, evidence, variant=variant, obj=rev)
