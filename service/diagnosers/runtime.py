@@ -35,17 +35,21 @@ def protocols(rt: Obj) -> list[str]:
     return [str(p) for p in as_list(dig(rt, "spec", "protocolVersions"))] or ["v1"]
 
 
-def why_not(rt: Obj, fmt: str, protocol: str) -> str:
-    """Why a runtime that knows the format cannot serve this model, or "" when it could."""
+def why_not(rt: Obj, fmt: str, protocol: str, model_path: str = "spec.predictor.model") -> str:
+    """Every reason a runtime that knows the format cannot serve this model, or "" when it could."""
+    reasons = []
     if dig(rt, "spec", "disabled"):
-        return "is disabled"
+        reasons.append("is disabled")
     if protocol and protocol not in protocols(rt):
-        return f"speaks {'/'.join(protocols(rt))}, not {protocol}"
+        reasons.append(f"speaks {'/'.join(protocols(rt))}, not {protocol}")
     auto = [f for f in as_list(dig(rt, "spec", "supportedModelFormats"))
             if isinstance(f, dict) and f.get("name") == fmt and f.get("autoSelect")]
     if not auto:
-        return "is not auto-selected for it (name it in spec.predictor.model.runtime)"
-    return ""
+        reasons.append("is not auto-selected for it (name it in spec.predictor.model.runtime)"
+                       if model_path == "spec.predictor.model" else
+                       f"is not auto-selected for it (an old-style {model_path} cannot name a runtime: move it to "
+                       "spec.predictor.model with modelFormat and runtime)")
+    return " and ".join(reasons)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -55,7 +59,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
     if failure.get("reason") not in REASONS and not reasons and not events:
         return []
     fmt = isvclib.model_format(s.isvc) or "(none given)"
-    protocol = str(dig(s.isvc, "spec", "predictor", "model", "protocolVersion", default=""))
+    model_path, model = isvclib.predictor_model(s.isvc)
+    protocol = str(model.get("protocolVersion") or "")
     named = isvclib.runtime_name(s.isvc)
     runtimes = list(s.runtimes or ())
     known = ", ".join(f"{name_of(r)} [{', '.join(supported_formats(r)) or 'no formats'}]"
@@ -63,7 +68,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
     if s.runtimes is None:
         known = "the runtimes could not be read"
     knowing = [r for r in runtimes if any(f.split(":")[0] == fmt for f in supported_formats(r))]
-    reasons_not = [f"{name_of(r)} {why}" for r in knowing if (why := why_not(r, fmt, protocol))]
+    reasons_not = [f"{name_of(r)} {why}" for r in knowing if (why := why_not(r, fmt, protocol, model_path))]
     if s.runtimes is None:
         candidates = "The installed runtimes could not be read."
     elif not knowing:
@@ -81,10 +86,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
             "candidates_sentence": candidates, "known_runtimes": known or "none are installed",
             "detail": build.quote(detail)}
     evidence = [
-        build.declared(s.isvc, "spec.predictor.model.modelFormat", dig(s.isvc, "spec", "predictor", "model",
-                                                                        "modelFormat")),
-        build.declared(s.isvc, "spec.predictor.model.runtime", named) if named else None,
-        build.declared(s.isvc, "spec.predictor.model.protocolVersion", protocol) if protocol else None,
+        build.declared(s.isvc, f"{model_path}.modelFormat", model.get("modelFormat"))
+        if model.get("modelFormat") else build.declared(s.isvc, model_path, model, f"the framework key names {fmt}"),
+        build.declared(s.isvc, f"{model_path}.runtime", named) if named else None,
+        build.declared(s.isvc, f"{model_path}.protocolVersion", protocol) if protocol else None,
         build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None,
         *[build.condition(s.isvc, str(c.get("type"))) for c in reasons[:2]],
         *[build.event(e) for e in events[-1:]],

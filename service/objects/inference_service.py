@@ -90,6 +90,15 @@ def model_format(isvc: Any) -> str:
     return next((fw for fw in FRAMEWORKS if isinstance(comp.get(fw), dict)), "")
 
 
+def predictor_model(isvc: Any) -> tuple[str, dict[str, Any]]:
+    """The predictor's model spec and its path: the new-style `model`, else the old-style framework key."""
+    comp = as_dict(dig(isvc, "spec", "predictor"))
+    if isinstance(comp.get("model"), dict):
+        return "spec.predictor.model", comp["model"]
+    fw = next((fw for fw in FRAMEWORKS if isinstance(comp.get(fw), dict)), None)
+    return (f"spec.predictor.{fw}", comp[fw]) if fw else ("spec.predictor.model", {})
+
+
 def runtime_name(isvc: Any) -> str:
     return str(dig(isvc, "spec", "predictor", "model", "runtime", default=""))
 
