@@ -17,10 +17,11 @@ from ..evidence.snapshot import Obj, Snapshot
 from ..objects import conditions as cond
 from ..objects import inference_service as isvclib
 from ..objects import pods as podlib
-from ..objects.fields import as_list, dig, name_of
+from ..objects.fields import annotations_of, as_list, dig, name_of
 from .finding import Finding
 
 OK, BROKEN, UNKNOWN = "ok", "broken", "unknown"
+INGRESS_CLASS = "networking.knative.dev/ingress.class"
 # Findings that place the break at the model container (the pod is there but the server is not serving).
 CONTAINER_CODES = ("CONTAINER_OOM_KILLED", "CONTAINER_CRASH_LOOP", "STORAGE_INITIALIZER_FAILED",
                    "MODEL_NOT_FOUND_IN_STORAGE", "MODEL_LOAD_FAILED", "PROBE_FAILING", "IMAGE_PULL_FAILED",
@@ -146,6 +147,26 @@ def _raw_component(s: Snapshot, component: str, findings: list[Finding]) -> list
     return hops + _container_hops(s, component, topology.current_raw_pods(s, component), codes)
 
 
+def _ingress_class(s: Snapshot) -> str:
+    """Which Knative ingress serves the routes ("istio", "kourier", ...), as its Ingress objects say; "" unknown."""
+    kingress = next(iter(s.knative_ingresses), None)
+    return str(annotations_of(kingress or {}).get(INGRESS_CLASS, "")).split(".")[0]
+
+
+def _knative_ingress_hop(s: Snapshot, ingress_ready: dict[str, Any], forbidden: bool) -> Hop:
+    kingress = next(iter(s.knative_ingresses), None)
+    cls = _ingress_class(s)
+    name = name_of(kingress) if kingress is not None else f"{s.name}-predictor"
+    what = f"{cls} (Knative's ingress, not Istio)" if cls else "Knative's ingress (Istio is not installed)"
+    if forbidden:
+        return Hop("ingress-gateway", "", "Ingress", name, s.namespace, BROKEN,
+                   f"{what} answers requests without credentials with 403 (INGRESS_PROBE_FORBIDDEN)")
+    ready = ingress_ready.get("status") == "True"
+    return Hop("ingress-gateway", "", "Ingress", name, s.namespace, OK if ready else UNKNOWN,
+               f"{what}: " + ("IngressReady is True" if ready else "not known to be serving this host until the "
+                              "ingress is ready"))
+
+
 def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
     hops: list[Hop] = []
     kserve_vs = next((v for v in s.virtual_services if name_of(v) == s.name), None)
@@ -168,7 +189,12 @@ def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
         gateways = [str(g) for g in as_list(dig(kserve_vs, "spec", "gateways"))] if kserve_vs else []
         gw = next((g for g in gateways if "ingress-gateway" in g), "knative-serving/knative-ingress-gateway")
         gw_ns, _, gw_name = gw.rpartition("/")
-        if forbidden:
+        istio = s.istio_installed and _ingress_class(s) in ("", "istio")
+        if not istio:
+            # Kourier, Contour or Gateway API: Knative's own ingress object stands for the gateway, and
+            # KServe makes no VirtualService of its own
+            hops.append(_knative_ingress_hop(s, ingress_ready, forbidden))
+        elif forbidden:
             hops.append(Hop("ingress-gateway", "", "Gateway", gw_name, gw_ns, BROKEN,
                             "answers requests without credentials with 403 (INGRESS_PROBE_FORBIDDEN)"))
         else:
@@ -176,10 +202,10 @@ def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
                             OK if ingress_ready.get("status") == "True" else UNKNOWN,
                             "IngressReady is True" if ingress_ready.get("status") == "True" else
                             "not known to be serving this host until the ingress is ready"))
-        if kserve_vs is not None:
+        if istio and kserve_vs is not None:
             hops.append(Hop("kserve-virtualservice", "", "VirtualService", s.name, s.namespace, OK,
                             "exists and routes the InferenceService's hosts"))
-        else:
+        elif istio:
             status = BROKEN if not_configured or (ingress_ready.get("status") == "False" and not findings) else UNKNOWN
             reason = str(ingress_ready.get("reason") or "not created")
             hops.append(Hop("kserve-virtualservice", "", "VirtualService", s.name, s.namespace, status,
