@@ -41,6 +41,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 if c.init or not podlib.is_serving_container(c.name):
                     continue
                 for lg in (s.log(name_of(pod), c.name, True), s.log(name_of(pod), c.name, False)):
+                    if lg is not None and lg.head:
+                        continue  # a ready server's start-up mentions loading as a matter of course
                     hits = [ln for ln in (lg.lines if lg else []) if LOAD_FAILURE.search(ln)]
                     if hits and quote is None:
                         lines, quote = hits, build.log(lg, build.telling_lines(lg.lines, [LOAD_FAILURE.pattern]))

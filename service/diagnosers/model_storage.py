@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..diagnosis import build
-from ..diagnosis.finding import Evidence, Finding
+from ..diagnosis.finding import Evidence, Finding, Offer
 from ..evidence import topology
 from ..evidence.snapshot import Obj, Snapshot
 from ..objects import inference_service as isvclib
@@ -25,6 +25,12 @@ NO_MODEL_FILE = re.compile(
     r"^\s*StopIteration\s*$|model file not found|No model found|Missing model file|could not find (a )?model"
     r"|FileNotFoundError|no valid model|Model .* not found|fail(ed)? to locate model|No versions of servable"
     r"|Could not find base path|does not contain a (saved ?model|model)", re.I | re.M)
+# What a server that stays up without its model says at start-up (sklearnserver's "fail to locate model
+# file ... trying loading from model repository", TF Serving's "No versions of servable"): stricter than
+# the above, since a ready server's log also holds requests for models that do not exist.
+NO_MODEL_AT_STARTUP = re.compile(
+    r"fail(ed)? to locate model|model file not found|No model found|Missing model file|could not find (a )?model"
+    r"|No versions of servable|Could not find base path|ModelMissingError", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Source:
     pod: Obj | None
     lines: list[str]
     quote: Callable[[list[str]], Evidence]
+    startup: bool = False  # the start of a ready server's log
 
 
 def _sources(s: Snapshot, component: str) -> Iterator[Source]:
@@ -43,7 +50,8 @@ def _sources(s: Snapshot, component: str) -> Iterator[Source]:
             where = "initializer" if c.name == podlib.STORAGE_INITIALIZER else "server"
             for lg in (s.log(name_of(pod), c.name, True), s.log(name_of(pod), c.name, False)):
                 if lg is not None and lg.text:
-                    yield Source(where, pod, lg.lines, lambda lines, lg=lg: build.log(lg, lines))
+                    yield Source(where, pod, lg.lines, lambda lines, lg=lg: build.log(
+                        lg, lines, "the start of the server's log" if lg.head else ""), startup=lg.head)
             for t in (c.last_terminated, c.terminated):
                 if t.get("message"):
                     yield Source(where, pod, str(t["message"]).splitlines(),
@@ -64,7 +72,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
     for component in isvclib.components(s.isvc):
         uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
         for src in _sources(s, component):
-            rx = storage_errors.MISSING_AT_SOURCE if src.where == "initializer" else NO_MODEL_FILE
+            rx = (storage_errors.MISSING_AT_SOURCE if src.where == "initializer"
+                  else NO_MODEL_AT_STARTUP if src.startup else NO_MODEL_FILE)
             text = "\n".join(src.lines)
             if not rx.search(text):
                 continue
@@ -75,11 +84,14 @@ def diagnose(s: Snapshot) -> list[Finding]:
                     "runtime": isvclib.runtime_name(s.isvc) or isvclib.model_format(s.isvc) or "model"}
             evidence = [build.declared(s.isvc, f"spec.{component}", uri, "the storage URI"),
                         src.quote(build.telling_lines(src.lines, [rx.pattern, r"^Traceback", r"Error"]))]
-            if src.where == "server":
+            if src.where == "server" and not src.startup:
                 evidence[-1] = src.quote(_traceback_tail(src.lines))
+            variant = "default" if src.where == "initializer" else "ready" if src.startup else "server"
             findings.append(build.make(
-                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence,
-                variant="default" if src.where == "initializer" else "server", obj=src.pod or s.isvc))
+                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence, variant=variant, obj=src.pod or s.isvc,
+                offers=[Offer("restart-pods", {"component": component},
+                              "Roll the pods out again once storageUri points at the model")]
+                if src.startup else ()))
             break
     return findings
 

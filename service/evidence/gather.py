@@ -56,6 +56,10 @@ class GatherSettings:
     # replica that knows is any of them; three is Knative's default HA size.
     controller_log_max_pods: int = 3
     event_limit: int = 200
+    # A ready server that never found its model still answers its probes: its start-up says so. The head
+    # of the log is read once per container (it does not change once the server is up).
+    startup_log_limit_bytes: int = 16 * 1024
+    startup_log_memo_entries: int = 4096
 
 
 class IsvcNotFound(Exception):
@@ -96,6 +100,7 @@ class Gatherer:
         self.pool = pool
         self.settings = settings or GatherSettings()
         self.cache = cache
+        self._startup_logs: dict[tuple[str, str, str], LogExcerpt] = {}
 
     # -- a namespace at a glance ---------------------------------------------------------------
 
@@ -176,13 +181,16 @@ class Gatherer:
             istio_installed=first.get("vs_knative") is not MISSING,
         )
         budget = self.settings.max_requests - ledger.requests
-        second_reads = self._second_wave(snap, _items(first.get("controller_pods")))[: max(budget, 0)]
+        startup = self._startup_logs_of_ready_servers(snap)
+        remembered = tuple(x for x in startup if isinstance(x, LogExcerpt))
+        second_reads = (self._second_wave(snap, _items(first.get("controller_pods")))
+                        + [x for x in startup if isinstance(x, Read)])[: max(budget, 0)]
         second = self._run(second_reads, ledger, deadline, errors, truncated)
-        logs = tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
+        logs = remembered + tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
         controller_logs = tuple(v for k, v in second.items() if k.startswith("controller_log:")
                                 and isinstance(v, LogExcerpt))
-        truncated += [f"{'previous ' if lg.previous else ''}log of {lg.container} in pod {lg.pod}: only its tail "
-                      "was read" for lg in (*logs, *controller_logs) if lg.truncated]
+        truncated += [f"{'previous ' if lg.previous else ''}log of {lg.container} in pod {lg.pod}: only its "
+                      f"{'start' if lg.head else 'tail'} was read" for lg in (*logs, *controller_logs) if lg.truncated]
         events = {dig(e, "metadata", "uid") or id(e): e for e in snap.events}
         for k, v in second.items():
             if k.startswith("events:"):
@@ -299,6 +307,39 @@ class Gatherer:
 
         what = f"{'previous ' if previous else ''}log of {container} in pod {pod}"
         return Read(f"log:{pod}:{container}:{previous}", what, "pods/log", call)
+
+    def _startup_log(self, ns: str, pod: Obj, container: podlib.ContainerState) -> Read | LogExcerpt:
+        """The start of a ready server's log: read once per container instance, then remembered."""
+        s = self.settings
+        key = (str(dig(pod, "metadata", "uid", default=name_of(pod))), container.name, str(container.restarts))
+        if (known := self._startup_logs.get(key)) is not None:
+            return known
+
+        def call(ledger: Ledger, deadline: Deadline) -> LogExcerpt:
+            text = self.kube.log(ns, name_of(pod), container.name, limit_bytes=s.startup_log_limit_bytes,
+                                 ledger=ledger, deadline=deadline)
+            excerpt = LogExcerpt(ns, name_of(pod), container.name, False, redact.text(text),
+                                 len(text.encode()) >= s.startup_log_limit_bytes, head=True)
+            if len(self._startup_logs) >= s.startup_log_memo_entries:
+                self._startup_logs.clear()
+            self._startup_logs[key] = excerpt
+            return excerpt
+
+        return Read(f"log:{name_of(pod)}:{container.name}:False", f"start of the log of {container.name} in pod "
+                    f"{name_of(pod)}", "pods/log", call)
+
+    def _startup_logs_of_ready_servers(self, s: Snapshot) -> list[Read | LogExcerpt]:
+        out: list[Read | LogExcerpt] = []
+        for component in isvclib.components(s.isvc):
+            if not isvclib.storage_uri(s.isvc, component) or topology.failing_current_pods(s, component):
+                continue  # no single model to find (multi-model serving), or the failing pods tell already
+            ready = sorted((p for p in topology.current_pods(s, component) if podlib.is_ready(p)), key=name_of)
+            for pod in ready[:1]:
+                server = next((c for c in podlib.containers(pod) if not c.init and c.ready
+                               and podlib.is_serving_container(c.name)), None)
+                if server is not None:
+                    out.append(self._startup_log(s.namespace, pod, server))
+        return out
 
     def _second_wave(self, s: Snapshot, controller_pods: tuple[Obj, ...] = ()) -> list[Read]:
         """Reads in order of usefulness; the caller keeps as many as the request budget allows."""

@@ -20,7 +20,8 @@ Obj = dict[str, Any]
 
 @dataclass(frozen=True)
 class LogExcerpt:
-    """The tail of one container's log, as read (redacted), and whether a cap cut it."""
+    """The tail (or, for a ready server, the start) of one container's log, as read (redacted), and whether a
+    cap cut it."""
 
     namespace: str
     pod: str
@@ -30,6 +31,7 @@ class LogExcerpt:
     truncated: bool = False
     error: str = ""
     filter: str = ""  # for controller logs: what lines were kept (e.g. the service's host)
+    head: bool = False  # the beginning of the log (a ready server's start-up), not its tail
 
     @property
     def lines(self) -> list[str]:

@@ -168,3 +168,22 @@ def test_an_answer_says_what_a_cap_cut(serve, tmp_path):
     body = create_app({"KUBECONFIG": str(r.kubeconfig_path)}).test_client().get(f"/diagnose/{NS}/{NAME}").get_json()
     assert any(t.startswith(f"events of Pod {pod}: only the first 200") for t in body["evidence"]["truncated"])
     assert "CONTAINER_OOM_KILLED" in codes(body)
+
+
+def test_a_ready_servers_start_up_log_is_read_once_per_container_instance(serve):
+    r = serve(public_bundle("healthy-sklearn-iris"))
+    app = create_app({"KUBECONFIG": str(r.kubeconfig_path)})
+    client = app.test_client()
+    try:
+        sandbox_requests(r, clear=True)
+        first = client.get("/diagnose/kserve-test/sklearn-iris").get_json()
+        logs = [q for q in sandbox_requests(r) if q.get("subresource") == "log"]
+        assert len(logs) == 1 and first["findings"] == []
+        assert "limitBytes" in logs[0]["query"] and "tailLines" not in logs[0]["query"], "the start, not the tail"
+        sandbox_requests(r, clear=True)
+
+        again = client.get("/diagnose/kserve-test/sklearn-iris").get_json()
+        assert not [q for q in sandbox_requests(r) if q.get("subresource") == "log"]
+        assert again["evidence"]["apiRequests"] == first["evidence"]["apiRequests"] - 1
+    finally:
+        app.extensions["kserve_doctor"].close()
