@@ -4,7 +4,8 @@ KServe writes modelStatus.lastFailureInfo reason ModelLoadFailed whenever the mo
 whatever the cause (a missing environment variable, an import error in the server itself), so the
 reason alone proves nothing. This finding needs the server's own words about loading: a log line or
 termination message such as "failed to load", an unpickling traceback, a framework's load error.
-Reads: modelStatus, and the logs and termination messages of the current pods' serving containers.
+Reads: modelStatus, and the logs and termination messages of the predictor's current pods' serving
+containers (modelStatus is about the predictor's model only).
 When a more specific cause is visible (an OOM kill, a failed download, a missing model file) the
 catalogue suppresses this finding in favour of it.
 """
@@ -35,7 +36,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
         return []  # e.g. NoSupportingRuntime: RUNTIME_NOT_FOUND's business
     quote: Evidence | None = None
     lines: list[str] = []
-    for component in isvclib.components(s.isvc):
+    # modelStatus describes the predictor alone; a transformer or explainer that fails at start-up is a
+    # crash of that component (CONTAINER_CRASH_LOOP), not the model failing to load
+    for component in [c for c in isvclib.components(s.isvc) if c == "predictor"]:
         for pod in topology.current_pods(s, component):
             for c in podlib.containers(pod):
                 if c.init or not podlib.is_serving_container(c.name):

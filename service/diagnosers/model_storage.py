@@ -31,6 +31,11 @@ NO_MODEL_FILE = re.compile(
 NO_MODEL_AT_STARTUP = re.compile(
     r"fail(ed)? to locate model|model file not found|No model found|Missing model file|could not find (a )?model"
     r"|No versions of servable|Could not find base path|ModelMissingError", re.I)
+# ...and what says a model was loaded after all: KServe's python servers print the line above whenever
+# the file is not directly under /mnt/models, then load each sub-directory from the model repository.
+LOADED_AFTERWARDS = re.compile(
+    r"(Copying contents of|Successfully copied) /mnt/models/\S|Registering model|Successfully loaded servable"
+    r"|\|\s*READY\s*\||\"POST /v[12]/models/[^\"]*(?:(?::|%3A)(?:predict|explain)|/infer)[^\"]*\" 2\d\d", re.I)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
             rx = (storage_errors.MISSING_AT_SOURCE if src.where == "initializer"
                   else NO_MODEL_AT_STARTUP if src.startup else NO_MODEL_FILE)
             text = "\n".join(src.lines)
-            if not rx.search(text):
+            if not (m := rx.search(text)) or (src.startup and LOADED_AFTERWARDS.search(text, m.end())):
                 continue
             summary = build.summary_line(src.lines, [rx.pattern])
             if src.where == "server" and summary.strip() == "StopIteration":
@@ -83,7 +88,8 @@ def diagnose(s: Snapshot) -> list[Finding]:
             args = {"component": component, "storage_uri": uri, "log_summary": build.quote(summary),
                     "runtime": isvclib.runtime_name(s.isvc) or isvclib.model_format(s.isvc) or "model"}
             evidence = [build.declared(s.isvc, f"spec.{component}", uri, "the storage URI"),
-                        src.quote(build.telling_lines(src.lines, [rx.pattern, r"^Traceback", r"Error"]))]
+                        src.quote(build.telling_lines(src.lines, [rx.pattern] if src.startup else
+                                                      [rx.pattern, r"^Traceback", r"Error"]))]
             if src.where == "server" and not src.startup:
                 evidence[-1] = src.quote(_traceback_tail(src.lines))
             variant = "default" if src.where == "initializer" else "ready" if src.startup else "server"
