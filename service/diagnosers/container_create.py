@@ -20,6 +20,7 @@ from ..objects import pods as podlib
 from ..objects.fields import name_of
 
 MOUNT_REASONS = ("FailedMount", "FailedAttachVolume")
+GENERIC_MOUNT = re.compile(r"^Unable to attach or mount volumes", re.I)
 
 
 def advice(detail: str) -> str:
@@ -60,10 +61,14 @@ def diagnose(s: Snapshot) -> list[Finding]:
             if not mounts or podlib.phase(pod) != "Pending" or any(c.running for c in podlib.containers(pod)):
                 continue
             attach = [e for e in mounts if e.get("reason") == "FailedAttachVolume"]
-            detail = str((attach or mounts)[-1].get("message", ""))
+            # the kubelet repeats a generic "Unable to attach or mount volumes ... timed out" every two minutes;
+            # the event that names the missing object is the one to quote
+            specific = [e for e in mounts if not GENERIC_MOUNT.search(str(e.get("message", "")))]
+            detail = str((attach or specific or mounts)[-1].get("message", ""))
             args = {"component": component, "container": "", "pod": name_of(pod), "reason": mounts[-1]["reason"],
-                    "detail": build.quote(detail, 400), "advice": advice(detail)}
+                    "detail": build.quote(detail, 400), "advice": advice(detail), "pod_state": build.pod_state(pod)}
+            shown = (specific[-1:] + [e for e in mounts if e not in specific][-1:]) if specific else mounts[-2:]
             findings.append(build.make("CONTAINER_CREATE_FAILED", component, args,
-                                       [build.event(e) for e in mounts[-2:]], variant="mount", obj=pod))
+                                       [build.event(e) for e in shown], variant="mount", obj=pod))
             break
     return findings
