@@ -27,6 +27,13 @@ LOAD_FAILURE = re.compile(
     r"(fail|error)|ModelMissingError|unpickl|pickle\.py|joblib|torch\.load|PytorchStreamReader|TorchScript|"
     r"XGBoostError|LightGBMError|SavedModel|servable .* (fail|error)|model_load|\.load_model\(|"
     r"incompatible (model|version)|Invalid model", re.I)
+# What a server that stays up after failing to load says (TorchServe retries its worker, TF Serving and
+# Triton keep serving without the model): strict, since a healthy start-up talks about loading too...
+LOAD_FAILED_AT_STARTUP = re.compile(
+    r"Load model failed|Failed to load servable|failed to load '[^']+'|Failed to initialize handler"
+    r"|Backend worker (process )?died", re.I)
+# ...and cancelled when the model is loaded after all.
+LOADED_AFTERWARDS = re.compile(r"Model \S+ loaded\.|Successfully loaded servable|\|\s*READY\s*\|", re.I)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -45,7 +52,15 @@ def diagnose(s: Snapshot) -> list[Finding]:
                     continue
                 for lg in (s.log(name_of(pod), c.name, True), s.log(name_of(pod), c.name, False)):
                     if lg is not None and lg.head:
-                        continue  # a ready server's start-up mentions loading as a matter of course
+                        # a ready server's start-up mentions loading as a matter of course: only its strict
+                        # words count, and only when no model was loaded after them
+                        m = LOAD_FAILED_AT_STARTUP.search(lg.text)
+                        if m and not LOADED_AFTERWARDS.search(lg.text, m.end()) and quote is None:
+                            lines = [ln for ln in lg.lines if LOAD_FAILED_AT_STARTUP.search(ln)]
+                            quote = build.log(lg, build.telling_lines(lg.lines, [LOAD_FAILED_AT_STARTUP.pattern,
+                                                                                 r"Error:"]),
+                                              "the start of the server's log")
+                        continue
                     hits = [ln for ln in (lg.lines if lg else []) if LOAD_FAILURE.search(ln)]
                     if hits and quote is None:
                         lines, quote = hits, build.log(lg, build.telling_lines(lg.lines, [LOAD_FAILURE.pattern]))
