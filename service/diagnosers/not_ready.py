@@ -2,6 +2,8 @@
 
 Runs after every other diagnoser, with their findings: it reports only when none of them is an
 error or critical finding (and the status is not stale), so it never stands beside a specific cause.
+Reads the InferenceService's conditions and its Warning events: when KServe could not create what it
+needs (an admission webhook refusing the Knative service, say) the event is the one thing naming why.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
             "reason": ready.get("reason")
             or ("no Ready condition at all" if not ready else f"Ready {ready.get('status')}"),
             "message_suffix": build.suffix(str(ready.get("message", "")))}
+    warnings = [e for e in s.events_for("InferenceService", s.name) if e.get("type") == "Warning"]
+    args["events_sentence"] = (f" KServe's last warning about it ({warnings[-1].get('reason')}): "
+                               f"{build.quote(str(warnings[-1].get('message', '')), 400)}." if warnings else "")
     evidence = [build.condition(s.isvc, str(c.get("type"))) for c in cond.failing(s.isvc)[:5]]
     if not evidence:
         evidence = [build.reported(s.isvc, "status.conditions", cond.conditions(s.isvc) or None)]
+    evidence += [build.event(e) for e in warnings[-2:]]
     return [build.make("ISVC_NOT_READY", "service", args, evidence, obj=s.isvc)]

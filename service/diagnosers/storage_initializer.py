@@ -53,12 +53,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
         missing = storage_errors.missing_at_source(text)
         variant = "oom" if oom else "credentials" if storage_errors.credentials_refused(text) and not missing \
             else "default"
-        if missing:
-            advice = "The path does not exist: fix `storageUri`."
-        elif "timed out" in text.lower() or "timeout" in text.lower() or "refused" in text.lower():
-            advice = "The storage could not be reached: check egress from the namespace (proxy, NetworkPolicy, DNS)."
-        else:
-            advice = "Fix the cause it names; the download is retried each time the container restarts."
+        advice = storage_errors.advice(text, missing)
+        if variant == "credentials" and advice == storage_errors.GENERIC_ADVICE:
+            advice = ""  # the credentials explanation says what to check
         args = {
             "component": component, "storage_uri": uri,
             "exit_code": (oom or c.failed_exit() or {}).get("exitCode", "?"),
