@@ -63,6 +63,30 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         cm.__exit__(None, None, None)
 
 
+@pytest.fixture
+def diagnose_bundle(serve: Callable[..., Running]) -> Callable[..., dict[str, Any]]:
+    """diagnose_bundle(bundle[, target]) -> the diagnosis body of the bundle's target (its expect.yaml's unless
+    given), through sandbox -> official client -> service."""
+    from service import create_app
+
+    def run(bundle: Path, target: dict[str, str] | None = None) -> dict[str, Any]:
+        t = target or expectation(bundle)["target"]
+        r = serve(bundle)
+        app = create_app({"KUBECONFIG": str(r.kubeconfig_path)})
+        try:
+            return app.test_client().get(f"/diagnose/{t['namespace']}/{t['name']}").get_json()
+        finally:
+            app.extensions["kserve_doctor"].close()
+
+    return run
+
+
+def only_finding(body: dict[str, Any], code: str) -> dict[str, Any]:
+    """The one finding of that code in a diagnosis body."""
+    [finding] = [f for f in body["findings"] if f["code"] == code]
+    return finding
+
+
 @pytest.fixture(scope="session")
 def kubectl_bin() -> str:
     path = shutil.which("kubectl")

@@ -6,11 +6,10 @@ import shutil
 
 import yaml
 
-from service import create_app
-from tests.conftest import SCENARIOS, expectation
+from tests.conftest import SCENARIOS, expectation, only_finding
 
 
-def test_a_refusal_seen_only_in_replicaset_events_is_found(serve, tmp_path):
+def test_a_refusal_seen_only_in_replicaset_events_is_found(diagnose_bundle, tmp_path):
     source = SCENARIOS / "quota" / "rawdeployment-limitrange-max-memory"
     bundle = tmp_path / "bundle"
     shutil.copytree(source, bundle)
@@ -22,9 +21,5 @@ def test_a_refusal_seen_only_in_replicaset_events_is_found(serve, tmp_path):
                                          and "forbidden" not in str(c.get("message", ""))]
     assert any(d["kind"] == "Event" and d["reason"] == "FailedCreate" for d in docs)
     (bundle / "cluster.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
-    target = expectation(source)["target"]
-    r = serve(bundle)
-    body = create_app({"KUBECONFIG": str(r.kubeconfig_path)}).test_client().get(
-        f"/diagnose/{target['namespace']}/{target['name']}").get_json()
-    [quota] = [f for f in body["findings"] if f["code"] == "QUOTA_EXCEEDED"]
+    quota = only_finding(diagnose_bundle(bundle, expectation(source)["target"]), "QUOTA_EXCEEDED")
     assert any(e["object"]["kind"] == "Event" for e in quota["evidence"])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service import create_app
-from tests.conftest import SCENARIOS, expectation
+from tests.conftest import SCENARIOS, only_finding
 
 
 @pytest.mark.parametrize(("bundle", "advice"), [
@@ -15,11 +14,6 @@ from tests.conftest import SCENARIOS, expectation
     ("s3-endpoint-unreachable", "could not be reached"),
     ("pvc-model-path-missing", "The path does not exist"),
 ])
-def test_the_advice_follows_what_the_storage_initializer_says(serve, bundle, advice):
-    source = SCENARIOS / "storage-initializer" / bundle
-    target = expectation(source)["target"]
-    r = serve(source)
-    body = create_app({"KUBECONFIG": str(r.kubeconfig_path)}).test_client().get(
-        f"/diagnose/{target['namespace']}/{target['name']}").get_json()
-    [finding] = [f for f in body["findings"] if f["code"] == "STORAGE_INITIALIZER_FAILED"]
-    assert advice in finding["explanation"]
+def test_the_advice_follows_what_the_storage_initializer_says(diagnose_bundle, bundle, advice):
+    body = diagnose_bundle(SCENARIOS / "storage-initializer" / bundle)
+    assert advice in only_finding(body, "STORAGE_INITIALIZER_FAILED")["explanation"]
