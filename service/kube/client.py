@@ -274,12 +274,13 @@ CREDENTIAL_REFRESH_SECONDS = 5.0
 
 
 def _at_most_every(seconds: float, hook: Callable[[Any], None]) -> Callable[[Any], None]:
-    last = [float("-inf")]
+    last = float("-inf")
 
     def throttled(configuration: Any) -> None:
+        nonlocal last
         now = time.monotonic()
-        if now - last[0] >= seconds:
-            last[0] = now
+        if now - last >= seconds:
+            last = now
             hook(configuration)
             configuration.refresh_api_key_hook = throttled  # the loader's hook re-installs itself
 
