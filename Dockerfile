@@ -16,6 +16,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir --require-virtualenv -r /tmp/requir
 COPY gunicorn.conf.py ./
 COPY service ./service
 COPY remediations ./remediations
+COPY core ./core
 # Byte-compile now: the root filesystem is read-only at run time.
 RUN /opt/venv/bin/python -m compileall -q /app
 

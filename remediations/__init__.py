@@ -5,7 +5,7 @@ which finding codes it fixes, its parameters and the RBAC the service account ne
 """
 
 from . import raise_memory_limit, restart_pods, skip_tag_resolution
-from .base import Change, Plan, PlanRefused, Reader, Remediator, Target
+from .base import Change, Plan, PlanRefused, Reader, Remediator, Suggestion, Target
 
 REMEDIATORS: dict[str, Remediator] = {r.id: r for r in (
     raise_memory_limit.REMEDIATOR,
@@ -13,4 +13,4 @@ REMEDIATORS: dict[str, Remediator] = {r.id: r for r in (
     restart_pods.REMEDIATOR,
 )}
 
-__all__ = ["REMEDIATORS", "Change", "Plan", "PlanRefused", "Reader", "Remediator", "Target"]
+__all__ = ["REMEDIATORS", "Change", "Plan", "PlanRefused", "Reader", "Remediator", "Suggestion", "Target"]

@@ -1,5 +1,7 @@
-"""What a remediator is: an id, what it changes, its parameters, the codes it fixes, the RBAC it needs,
-and a planner that turns a target and parameters into a Plan of JSON patches.
+"""What a remediator is: an id, what it changes, its parameters, the codes it fixes (declared here once:
+the diagnosis offers it for findings of those codes, with the parameters its `offer` draws from the
+finding's facts), the RBAC it needs, and a planner that turns a target and parameters into a Plan of
+JSON patches.
 
 Planners read the cluster through a narrow read-only interface (they need the object as it is now to
 build `test` operations) and never write: applying a plan is the service's job, after the checks.
@@ -10,14 +12,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import marshmallow
 import yaml
 
-from service.kube.resources import Resource
+from core.kube import errors as kerr
+from core.kube.resources import Resource
 
 from .patch import Op
 
@@ -37,8 +40,6 @@ class Reader(Protocol):
 def optional_list(reader: Reader, r: Resource, namespace: str | None, warnings: list[str], purpose: str, *,
                   labels: str | None = None) -> list[dict[str, Any]]:
     """A read that only refines the plan (a warning, a bound): when it is refused, say so and go on."""
-    from service.kube import errors as kerr
-
     try:
         return reader.list(r, namespace, labels=labels)
     except kerr.Forbidden:
@@ -123,11 +124,27 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """An offer of this remediator for one finding: the parameters POST /remediate takes, and its title."""
+
+    params: dict[str, Any]
+    title: str
+
+
+# (code, variant, facts of the finding) -> the offer, or None when this finding is not one it can fix
+Offer = Callable[[str, str, Mapping[str, Any]], Suggestion | None]
+
+
+@dataclass(frozen=True)
 class Remediator:
     id: str
     title: str
     changes: str                       # what it changes, in a sentence
-    fixes: tuple[str, ...]             # finding codes it is offered for
+    fixes: tuple[str, ...]             # finding codes it is offered for (the one place that says so)
     params: type[marshmallow.Schema]   # its parameters
-    rbac: tuple[dict[str, Any], ...]   # the PolicyRules the service account needs to apply it
+    # The PolicyRules the service account needs to apply it (the Helm chart is generated from them: reads
+    # always, the other verbs when enabled). "namespace" names a namespace setting, not a namespace:
+    # "knative" is KSERVE_DOCTOR_KNATIVE_NAMESPACE (values: knativeNamespace); without it, cluster-wide.
+    rbac: tuple[dict[str, Any], ...]
     plan: Callable[[Reader, Target, dict[str, Any]], Plan]
+    offer: Offer                       # its offer for a finding of one of those codes

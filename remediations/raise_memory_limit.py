@@ -11,18 +11,21 @@ which no InferenceService field sizes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from service.kube import errors as kerr
-from service.kube import resources as R
-from service.objects import inference_service as isvclib
-from service.objects.fields import as_dict, as_list, dig, name_of
-from service.quantities import QuantityError, doubled_memory, format_bytes, parse
+from core.kube import errors as kerr
+from core.kube import resources as R
+from core.objects import inference_service as isvclib
+from core.objects import memory_limit
+from core.objects import pods as podlib
+from core.objects.fields import as_dict, as_list, dig, name_of
+from core.quantities import QuantityError, format_bytes, parse
 
-from .base import Change, Plan, PlanRefused, Reader, Remediator, Target, optional_list
+from .base import Change, Plan, PlanRefused, Reader, Remediator, Suggestion, Target, optional_list
 from .patch import PatchBuilder
 
 
@@ -54,32 +57,23 @@ class RaiseMemoryLimitParams(Schema):
                                   "InferenceService")
 
 
-def _runtime_limit(reader: Reader, isvc: dict[str, Any], container: str) -> str:
+def _runtimes(reader: Reader, isvc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ServingRuntime the InferenceService names, then the ClusterServingRuntime of that name, as readable."""
     name = isvclib.runtime_name(isvc)
-    if not name:
-        return ""
+    found = []
     for r, ns in ((R.SERVING_RUNTIMES, str(dig(isvc, "metadata", "namespace"))), (R.CLUSTER_SERVING_RUNTIMES, "")):
+        if not name:
+            break
         try:
-            rt = reader.get(r, ns, name)
+            found.append(reader.get(r, ns, name))
         except (kerr.NotFound, kerr.Forbidden):
             continue
-        for c in as_list(dig(rt, "spec", "containers")):
-            if isinstance(c, dict) and c.get("name") == container and dig(c, "resources", "limits", "memory"):
-                return str(c["resources"]["limits"]["memory"])
-    return ""
+    return found
 
 
 def _pods(reader: Reader, t: Target, component: str, warnings: list[str]) -> list[dict[str, Any]]:
     return optional_list(reader, R.PODS, t.namespace, warnings, "The number of pods (for the quota headroom)",
                          labels=f"serving.kserve.io/inferenceservice={t.name},component={component}")
-
-
-def _pod_limit(pods: list[dict[str, Any]], container: str) -> str:
-    for p in pods:
-        for c in as_list(dig(p, "spec", "containers")):
-            if isinstance(c, dict) and c.get("name") == container and dig(c, "resources", "limits", "memory"):
-                return str(c["resources"]["limits"]["memory"])
-    return ""
 
 
 def _limit_range_max(reader: Reader, namespace: str, warnings: list[str]) -> tuple[Decimal | None, str]:
@@ -130,13 +124,13 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
     resources = sc.resources
     notes: list[str] = []
     declared = str(dig(resources, "limits", "memory", default=""))
-    current, source = declared, f"{sc.path}.resources.limits.memory"
-    if not current:
-        current, source = _runtime_limit(reader, isvc, container), f"ServingRuntime {isvclib.runtime_name(isvc)}"
+    runtimes = [] if declared else _runtimes(reader, isvc)
     pods = _pods(reader, t, component, notes)
     replicas = len(pods)
-    if not current:
-        current, source = _pod_limit(pods, container), "the running pods"
+    limit = memory_limit.effective(isvc, component, container, runtimes, pods)
+    current = limit.value
+    source = {"spec": limit.spec_path, "runtime": f"ServingRuntime {isvclib.runtime_name(isvc)}",
+              "pod": "the running pods"}.get(limit.source, "the running pods")
     try:
         current_q = parse(current) if current else None
     except QuantityError:
@@ -145,8 +139,8 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
         new_q = parse(params["memory"])
         new = str(params["memory"])
     elif current_q is not None:
-        new_q = doubled_memory(current_q)
-        new = format_bytes(new_q)
+        new = memory_limit.doubled(current)
+        new_q = parse(new)
     else:
         raise PlanRefused("memory", "the container has no memory limit anywhere (InferenceService, ServingRuntime "
                                     "or pods): give the new limit in `memory`")
@@ -197,6 +191,16 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
     return Plan([change], warnings, resolved)
 
 
+def offer(code: str, variant: str, facts: Mapping[str, Any]) -> Suggestion | None:
+    """The OOM-killed container, to the limit the diagnosis suggests; never a sidecar the InferenceService
+    does not size."""
+    container, memory = str(facts["container"]), str(facts["suggested"])
+    if container in podlib.SIDECARS:
+        return None
+    return Suggestion({"component": facts["component"], "container": container, "memory": memory},
+                      f"Raise the memory limit of {container} to {memory}")
+
+
 REMEDIATOR = Remediator(
     id="raise-memory-limit",
     title="Raise a container's memory limit",
@@ -206,4 +210,5 @@ REMEDIATOR = Remediator(
     params=RaiseMemoryLimitParams,
     rbac=({"apiGroups": ["serving.kserve.io"], "resources": ["inferenceservices"], "verbs": ["patch"]},),
     plan=plan,
+    offer=offer,
 )

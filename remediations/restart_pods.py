@@ -8,15 +8,16 @@ no pod is deleted by hand, and the Deployment Knative owns is never edited (Knat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from service.kube import resources as R
-from service.objects import inference_service as isvclib
+from core.kube import resources as R
+from core.objects import inference_service as isvclib
 
-from .base import Change, Plan, PlanRefused, Reader, Remediator, Target
+from .base import Change, Plan, PlanRefused, Reader, Remediator, Suggestion, Target
 from .patch import PatchBuilder
 
 ANNOTATION = "kubectl.kubernetes.io/restartedAt"
@@ -46,12 +47,27 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
                 {"component": component, "restartedAt": stamp})
 
 
+def offer(code: str, variant: str, facts: Mapping[str, Any]) -> Suggestion | None:
+    """Once the cause is fixed, new pods pick it up. Not for a storage-initializer killed for memory (a
+    restart gives it none), nor for a model missing from storage unless the server already runs (a
+    failing download retries by itself)."""
+    if (code, variant) == ("STORAGE_INITIALIZER_FAILED", "oom"):
+        return None
+    if code == "MODEL_NOT_FOUND_IN_STORAGE":
+        if variant != "ready":
+            return None
+        return Suggestion({"component": facts["component"]},
+                          "Roll the pods out again once storageUri points at the model")
+    return Suggestion({"component": facts["component"]}, "Roll the pods out again once the cause is fixed")
+
+
 REMEDIATOR = Remediator(
     id="restart-pods",
     title="Restart a component's pods",
     changes=f"the {ANNOTATION} annotation on the component's pod template, set through the InferenceService",
-    fixes=("CONTAINER_CRASH_LOOP", "STORAGE_INITIALIZER_FAILED", "PROBE_FAILING"),
+    fixes=("CONTAINER_CRASH_LOOP", "STORAGE_INITIALIZER_FAILED", "PROBE_FAILING", "MODEL_NOT_FOUND_IN_STORAGE"),
     params=RestartPodsParams,
     rbac=({"apiGroups": ["serving.kserve.io"], "resources": ["inferenceservices"], "verbs": ["patch"]},),
     plan=plan,
+    offer=offer,
 )

@@ -11,15 +11,16 @@ the `KnativeServing` resource's `spec.config.deployment` instead, since the oper
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates
 
-from service.kube import errors as kerr
-from service.kube import resources as R
-from service.objects.fields import as_dict, dig, labels_of, name_of
+from core.kube import errors as kerr
+from core.kube import resources as R
+from core.objects.fields import as_dict, dig, labels_of, name_of
 
-from .base import Change, Plan, Reader, Remediator, Target
+from .base import Change, Plan, Reader, Remediator, Suggestion, Target
 from .patch import PatchBuilder
 
 KEY = "registries-skipping-tag-resolving"
@@ -99,6 +100,16 @@ def plan(reader: Reader, t: Target, params: dict[str, Any]) -> Plan:
     return Plan([Change(R.CONFIG_MAPS, cm, b.ops, b.doc)], warnings, {"registry": registry})
 
 
+def offer(code: str, variant: str, facts: Mapping[str, Any]) -> Suggestion | None:
+    """For the registry the failing image names; not when the image does not exist (skipping its resolution
+    would only move the failure to the pull), nor when no registry could be read from the message."""
+    registry = str(facts["registry"])
+    if variant == "not_found" or not _HOST.match(registry):
+        return None
+    return Suggestion({"registry": registry},
+                      f"Skip tag-to-digest resolution for {registry} in Knative's config-deployment")
+
+
 REMEDIATOR = Remediator(
     id="skip-tag-resolution",
     title="Skip tag-to-digest resolution for a registry",
@@ -107,8 +118,9 @@ REMEDIATOR = Remediator(
     fixes=("IMAGE_TAG_RESOLUTION_FAILED",),
     params=SkipTagResolutionParams,
     rbac=({"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [CONFIG_MAP], "verbs": ["get", "patch"],
-           "namespace": "knative-serving"},
+           "namespace": "knative"},
           {"apiGroups": ["operator.knative.dev"], "resources": ["knativeservings"], "verbs": ["get", "list", "patch"],
-           "namespace": "knative-serving"}),
+           "namespace": "knative"}),
     plan=plan,
+    offer=offer,
 )

@@ -4,29 +4,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.kube import Kube
+from remediations import REMEDIATORS
+
+from . import chart_values
+from .api import openapi
+from .app import create_app
 from .diagnosis import catalogue
+from .doctor import Doctor
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _openapi() -> str:
-    from . import create_app, openapi
-    from .doctor import Doctor
+def findings_document() -> str:
+    """docs/findings.md: the catalogue, with the fixes each code offers as the remediators declare them."""
+    fixes: dict[str, list[str]] = {}
+    for r in REMEDIATORS.values():
+        for code in r.fixes:
+            fixes.setdefault(code, []).append(r.id)
+    return catalogue.markdown(fixes)
 
+
+def _openapi() -> str:
     class _Offline(Doctor):
         """The document needs the routes, not a cluster."""
 
         def __init__(self) -> None:  # no API client
-            from .kube import Kube
-
             self.kube = Kube.__new__(Kube)
 
     return openapi.as_yaml(create_app({"doctor": _Offline()}))
 
 
 GENERATED = {
-    ROOT / "docs" / "findings.md": catalogue.markdown,
+    ROOT / "docs" / "findings.md": findings_document,
     ROOT / "openapi.yaml": _openapi,
+    # the Helm chart's remediator data, values block and schema part, and the README's table of them
+    **chart_values.generated(),
 }
 
 

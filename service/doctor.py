@@ -1,35 +1,27 @@
-"""The core the HTTP layer (and the CLI) call: gather, diagnose, report. No Flask in here."""
+"""The core the HTTP layer (and the CLI) call: gather, diagnose, report. No Flask in here.
+
+This is where the registries meet: the diagnosers and fallbacks of service.diagnosers, the remediators
+of remediations, and what they (and the trace) declare they read, handed to the gatherer and the engine.
+"""
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from core.kube import Kube, api_client_from
+from core.kube import errors as kerr
+from core.objects.fields import dig
+from core.objects.names import label_problem as name_problem
+from remediations import REMEDIATORS
+
 from .config import Settings
-from .diagnosis import engine, report
-from .diagnosis.finding import Evidence, Finding, ObjectRef
+from .diagnosers import DIAGNOSERS, FALLBACKS
+from .diagnosis import build, engine, report, trace
+from .diagnosis.finding import Evidence, ObjectRef
 from .evidence.cache import WatchCache
 from .evidence.gather import ApiUnavailable, Gatherer, GatherSettings, IsvcNotFound
-from .kube import Kube, api_client_from
-from .kube import errors as kerr
-from .objects.fields import dig
-
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-MAX_NAME = 63
-
-
-def name_problem(value: str, what: str) -> str | None:
-    """Why a namespace or InferenceService name is not a DNS-1123 label, or None."""
-    if not value:
-        return f"{what} must not be empty"
-    if len(value) > MAX_NAME:
-        return f"{what} must be no more than {MAX_NAME} characters (got {len(value)})"
-    if not DNS1123_LABEL.match(value):
-        return (f"{what} must be a DNS-1123 label: lower case alphanumeric characters or '-', starting and ending "
-                "with an alphanumeric character")
-    return None
 
 
 @dataclass
@@ -37,6 +29,10 @@ class NotFoundAnswer:
     """What the caller gets for an InferenceService that does not exist (HTTP 404)."""
 
     body: dict[str, Any]
+
+
+REGISTRY = engine.Registry(DIAGNOSERS, FALLBACKS, tuple(REMEDIATORS.values()))
+READS = (*REGISTRY.reads(), *trace.READS)
 
 
 class Doctor:
@@ -47,7 +43,7 @@ class Doctor:
                                  timeout=settings.request_timeout_seconds)
         self.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="gather")
         self.cache = WatchCache(self.kube).start() if settings.cache == "watch" else None
-        self.gatherer = Gatherer(self.kube, self.pool, GatherSettings(
+        self.gatherer = Gatherer(self.kube, self.pool, READS, GatherSettings(
             deadline_seconds=settings.deadline_seconds, max_requests=settings.max_requests,
             knative_namespace=settings.knative_namespace), cache=self.cache)
 
@@ -56,7 +52,7 @@ class Doctor:
             snap = self.gatherer.gather(namespace, name)
         except IsvcNotFound as e:
             return NotFoundAnswer(not_found_body(namespace, name, e.message, e.ledger.requests))
-        d = engine.run(snap)
+        d = engine.run(snap, REGISTRY)
         return report.build(snap, d)
 
     def overview(self, namespace: str) -> dict[str, Any]:
@@ -64,7 +60,7 @@ class Doctor:
         snaps, errors, ledger = self.gatherer.gather_namespace(namespace)
         items = []
         for snap in sorted(snaps, key=lambda x: x.name):
-            d = engine.run(snap)
+            d = engine.run(snap, REGISTRY)
             ready = report.readiness(snap)
             worst = engine.worst(d.findings)
             items.append({
@@ -96,13 +92,9 @@ class Doctor:
 
 
 def not_found_body(namespace: str, name: str, message: str, requests: int) -> dict[str, Any]:
-    from .diagnosis import catalogue
-
-    c = catalogue.get("ISVC_NOT_FOUND")
-    title, explanation = c.render("default", {"namespace": namespace, "name": name})
-    finding = Finding("ISVC_NOT_FOUND", "critical", "service", title, explanation,
-                      (Evidence("observed", ObjectRef("InferenceService", name, namespace,
-                                                      "serving.kserve.io/v1beta1"), "", 404, note=message),))
+    finding = build.make("ISVC_NOT_FOUND", "service", {"namespace": namespace, "name": name},
+                         [Evidence("observed", ObjectRef("InferenceService", name, namespace,
+                                                         "serving.kserve.io/v1beta1"), "", 404, note=message)])
     return {
         "error": {"code": "ISVC_NOT_FOUND", "message": f"InferenceService {namespace}/{name} not found",
                   "details": {"namespace": namespace, "name": name, "apiMessage": message}},

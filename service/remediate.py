@@ -24,6 +24,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import ValidationError
 
+from core.kube import Kube, Ledger
+from core.kube import errors as kerr
+from core.kube import resources as R
 from remediations import REMEDIATORS, Plan, PlanRefused, Remediator, Target
 from remediations.base import Change
 
@@ -32,9 +35,6 @@ from .config import Settings
 from .doctor import name_problem
 from .errors import ApiError, Conflict, Forbidden, InvalidName, NotFound, Unauthorized, Unavailable, Unprocessable
 from .evidence import redact
-from .kube import Kube, Ledger
-from .kube import errors as kerr
-from .kube import resources as R
 
 audit = logging.getLogger("kserve_doctor.audit")
 
@@ -86,7 +86,15 @@ class Remediation:
     def catalogue(self) -> list[dict[str, Any]]:
         return [{"id": r.id, "title": r.title, "changes": r.changes, "fixes": list(r.fixes),
                  "enabled": r.id in self.settings.remediators, "params": params_json_schema(r),
-                 "rbac": [dict(rule) for rule in r.rbac]} for r in REMEDIATORS.values()]
+                 "rbac": [self._as_granted(rule) for rule in r.rbac]} for r in REMEDIATORS.values()]
+
+    def _as_granted(self, rule: dict[str, Any]) -> dict[str, Any]:
+        """A declared rule as this deployment grants it: a rule's namespace names a setting ("knative" is
+        KSERVE_DOCTOR_KNATIVE_NAMESPACE), so the listing says which namespace that is here."""
+        out = dict(rule)
+        if "namespace" in out:
+            out["namespace"] = getattr(self.settings, f"{out['namespace']}_namespace")
+        return out
 
     # -- the request ---------------------------------------------------------------------------
 

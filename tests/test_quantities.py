@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.quantities import GI, MI, QuantityError, doubled_memory, format_bytes, parse
+from core.quantities import GI, MI, QuantityError, doubled_memory, format_bytes, parse
 
 BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}

@@ -35,11 +35,11 @@ def diagnose(namespace: str, name: str) -> ResponseReturnValue:
       - in: path
         name: namespace
         required: true
-        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+        schema: {type: string}  # the DNS-1123 rule is filled in by openapi.document
       - in: path
         name: name
         required: true
-        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+        schema: {type: string}  # the DNS-1123 rule is filled in by openapi.document
       responses:
         "200":
           description: the diagnosis (partial when something could not be read)
@@ -84,7 +84,7 @@ def overview(namespace: str) -> ResponseReturnValue:
       - in: path
         name: namespace
         required: true
-        schema: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}
+        schema: {type: string}  # the DNS-1123 rule is filled in by openapi.document
       responses:
         "200":
           description: the overview

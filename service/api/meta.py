@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from .. import metrics, openapi
+from .. import metrics
+from . import openapi
 
 bp = Blueprint("meta", __name__)
 

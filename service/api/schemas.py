@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from core.objects.names import DNS1123_LABEL
 from remediations import REMEDIATORS
 
-DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 LABEL = validate.Regexp(DNS1123_LABEL, error="must be a DNS-1123 label")
 
 SEVERITIES = ("critical", "error", "warning", "info")

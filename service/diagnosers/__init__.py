@@ -1,8 +1,8 @@
 """The diagnosers: one module per failure class, each a pure function of the snapshot.
 
 Registering a diagnoser is one line below. Each module's docstring says what it detects and which
-evidence it reads; none of them calls the API server. Fallbacks run last and also see what the
-others found.
+evidence it reads; its `READS` declares what it needs read beyond wave one (and on what sign), and
+none of them calls the API server. Fallbacks run last and also see what the others found.
 """
 
 from . import (
@@ -28,26 +28,26 @@ from . import (
 )
 
 DIAGNOSERS = (
-    ingress.diagnose,
-    ingress_probes.diagnose,
-    revision_missing.diagnose,
-    storage_initializer.diagnose,
-    model_storage.diagnose,
-    oom.diagnose,
-    crash_loop.diagnose,
-    model_load.diagnose,
-    tag_resolution.diagnose,
-    image_pull.diagnose,
-    container_create.diagnose,
-    scheduling.diagnose,
-    probes.diagnose,
-    progress_deadline.diagnose,
-    runtime.diagnose,
-    quota.diagnose,
-    permissions.diagnose,
-    stale_status.diagnose,
+    ingress,
+    ingress_probes,
+    revision_missing,
+    storage_initializer,
+    model_storage,
+    oom,
+    crash_loop,
+    model_load,
+    tag_resolution,
+    image_pull,
+    container_create,
+    scheduling,
+    probes,
+    progress_deadline,
+    runtime,
+    quota,
+    permissions,
+    stale_status,
 )
 
 FALLBACKS = (
-    not_ready.diagnose,
+    not_ready,
 )

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import re
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import name_of
 
 MOUNT_REASONS = ("FailedMount", "FailedAttachVolume")
 GENERIC_MOUNT = re.compile(r"^Unable to attach or mount volumes", re.I)
+
+READS = (Reads((Need.POD_EVENTS,)),)
+
 
 
 def advice(detail: str) -> str:

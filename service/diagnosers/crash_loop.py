@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import re
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import dig, name_of
+
 from ..diagnosis import build
-from ..diagnosis.finding import Finding, Offer
+from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import dig, name_of
 
 ERROR_LINES = (r"^Traceback", r"Error", r"Exception", r"^\s*\w*(Error|Exception|Iteration|Exit)\b", r"panic:",
                r"fatal", r"FATAL")
+
+READS = (Reads((Need.FAILING_POD_LOGS, Need.POD_EVENTS)),)
+
 
 
 _PROBE_KILL = re.compile(r"^(Liveness|Startup) probe failed|failed (liveness|startup) probe")
@@ -73,7 +78,5 @@ def diagnose(s: Snapshot) -> list[Finding]:
             if latest is not None:
                 evidence.append(build.condition(latest, "ContainerHealthy"))
             findings.append(build.make(
-                "CONTAINER_CRASH_LOOP", component, args, evidence, obj=pod,
-                offers=[Offer("restart-pods", {"component": component},
-                              "Roll the pods out again once the cause is fixed")]))
+                "CONTAINER_CRASH_LOOP", component, args, evidence, obj=pod))
     return findings

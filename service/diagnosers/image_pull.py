@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import name_of
 
 ADVICE = {
     "not_found": "The image or tag does not exist in the registry: fix the image reference (the InferenceService's "
@@ -36,6 +38,9 @@ ADVICE = {
 
 # Containers KServe adds to the pod from its own configuration, not from the InferenceService.
 INJECTED = (podlib.STORAGE_INITIALIZER, podlib.AGENT, "logger")
+
+READS = (Reads((Need.POD_EVENTS,)),)
+
 
 
 def classify(text: str) -> str:

@@ -12,19 +12,24 @@ from __future__ import annotations
 import json
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects import knative
+from core.objects.fields import name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects import knative
-from ..objects.fields import name_of
 
 # What the networking controller logs when the ingress cannot be programmed or probed.
 CONTROLLER_FAILURE = re.compile(r"Probing of .* failed|failed to probe|failed to get Gateway|Failed to reconcile|"
                                 r"not found|i/o timeout|context deadline exceeded|connection refused", re.I)
 ABANDONED = re.compile(r"abandon", re.I)
+
+READS = (Reads((Need.NETWORKING_CONTROLLER_LOGS, Need.KNATIVE_INGRESSES), when=topology.ingress_not_ready),)
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 
+from core.objects import knative
+from core.objects.fields import as_list, dig, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
+from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import knative
-from ..objects.fields import as_list, dig, name_of
 
 # Probes refused by an auth layer: 403 (Istio RBAC / AuthorizationPolicy), 401 (a JWT or IAP policy),
 # 302 (an auth proxy redirecting to its login page). Newer Knative logs such probes as "abandoned" and
@@ -22,6 +25,10 @@ FORBIDDEN = re.compile(r"got \[?(40[13]|30[27])\]?|status code:? (40[13]|30[27])
                        re.I)
 _STATUS = re.compile(r"got \[?(\d{3})|status code:? (\d{3})|(403) Forbidden")
 ABANDONED = re.compile(r"abandon", re.I)
+
+READS = (Reads((Need.NETWORKING_CONTROLLER_LOGS, Need.KNATIVE_INGRESSES, Need.AUTHORIZATION_POLICIES),
+               when=topology.ingress_not_ready),)
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import dig, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Evidence, Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import dig, name_of
 
 LOAD_FAILURE = re.compile(
     r"failed to load|unable to load|could not load|cannot load|error (while )?loading|load(ing)? (the )?model.*"
@@ -34,6 +36,9 @@ LOAD_FAILED_AT_STARTUP = re.compile(
     r"|Backend worker (process )?died", re.I)
 # ...and cancelled when the model is loaded after all.
 LOADED_AFTERWARDS = re.compile(r"Model \S+ loaded\.|Successfully loaded servable|\|\s*READY\s*\|", re.I)
+
+READS = (Reads((Need.FAILING_POD_LOGS, Need.SERVER_STARTUP_LOGS)),)
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

@@ -11,13 +11,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import name_of
+
 from ..diagnosis import build
-from ..diagnosis.finding import Evidence, Finding, Offer
+from ..diagnosis.finding import Evidence, Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import name_of
 from . import storage_errors
 
 # A model server's words for a model directory without a file it can load.
@@ -36,6 +38,9 @@ NO_MODEL_AT_STARTUP = re.compile(
 LOADED_AFTERWARDS = re.compile(
     r"(Copying contents of|Successfully copied) /mnt/models/\S|Registering model|Successfully loaded servable"
     r"|\|\s*READY\s*\||\"POST /v[12]/models/[^\"]*(?:(?::|%3A)(?:predict|explain)|/infer)[^\"]*\" 2\d\d", re.I)
+
+READS = (Reads((Need.FAILING_POD_LOGS, Need.SERVER_STARTUP_LOGS)),)
+
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 evidence[-1] = src.quote(_traceback_tail(src.lines))
             variant = "default" if src.where == "initializer" else "ready" if src.startup else "server"
             findings.append(build.make(
-                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence, variant=variant, obj=src.pod or s.isvc,
-                offers=[Offer("restart-pods", {"component": component},
-                              "Roll the pods out again once storageUri points at the model")]
-                if src.startup else ()))
+                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence, variant=variant, obj=src.pod or s.isvc))
             break
     return findings
 

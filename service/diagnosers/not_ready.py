@@ -8,10 +8,15 @@ needs (an admission webhook refusing the Knative service, say) the event is the 
 
 from __future__ import annotations
 
+from core.objects import conditions as cond
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
+
+READS: tuple[Reads, ...] = ()  # wave one has the InferenceService's events
+
 
 
 def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from ..diagnosis import build
 from ..diagnosis.finding import Evidence, Finding, ObjectRef
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
+
+READS: tuple[Reads, ...] = ()  # the read errors of the other reads are its evidence
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

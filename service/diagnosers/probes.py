@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import re
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import dig, name_of
+
 from ..diagnosis import build
-from ..diagnosis.finding import Finding, Offer
+from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import dig, name_of
 
 _FIELD = re.compile(r"spec\.(?:initContainers|containers)\{([^}]+)\}")
 # Probes whose failure makes the kubelet kill and restart the container (a readiness probe only unreadies it).
 KILLING_PROBES = ("liveness", "startup")
+
+READS = (Reads((Need.FAILING_POD_LOGS, Need.POD_EVENTS)),)
+
 
 
 def advice(detail: str) -> str:
@@ -101,6 +106,5 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 findings.append(build.make(
                     "PROBE_FAILING", component, args, evidence,
                     variant=probe if probe in KILLING_PROBES else "default",
-                    obj=pod, offers=[Offer("restart-pods", {"component": component},
-                                           "Roll the pods out again once the cause is fixed")]))
+                    obj=pod))
     return findings

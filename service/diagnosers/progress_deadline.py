@@ -9,18 +9,23 @@ first pod never becomes ready, the revision's `Active` condition turns False wit
 
 from __future__ import annotations
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import labels_of, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import labels_of, name_of
 
 REASON = "ProgressDeadlineExceeded"
 # Where a pod that is merely slow still is when Knative gives up; any other reason (ImagePullBackOff,
 # CrashLoopBackOff, CreateContainerConfigError, ...) is a failure that the deadline only cut short.
 SLOW_STAGES = frozenset({"PodInitializing", "ContainerCreating", "Deploying", "Pending", "Unknown", "not ready"})
+
+READS: tuple[Reads, ...] = ()
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

@@ -10,13 +10,40 @@ from __future__ import annotations
 
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import dig, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import dig, name_of
+
+
+def _podless(s: Snapshot) -> bool:
+    """A component Deployment that wants replicas but has no pod at all: admission may have refused them."""
+    for d in s.deployments:
+        wanted = dig(d, "spec", "replicas", default=1)
+        component = str(dig(d, "metadata", "labels", "component", default=""))
+        if isinstance(wanted, int) and wanted > 0 and not s.pods_of(component):
+            return True
+    return False
+
+
+def _pods_refused(s: Snapshot) -> bool:
+    """A revision or Deployment reports that it could not create pods, or an event says so."""
+    for obj in (*s.revisions, *s.deployments):
+        for c in cond.conditions(obj):
+            if c.get("reason") == "FailedCreate" or (c.get("type") == "ReplicaFailure" and c.get("status") == "True"):
+                return True
+    return any(e.get("reason") == "FailedCreate" for e in s.events)
+
+
+# Only a ReplicaSet's FailedCreate events say why a Deployment with no pod has none.
+READS = (Reads((Need.REPLICASET_FAILED_CREATE_EVENTS,), when=_podless),
+         Reads((Need.RESOURCE_QUOTAS,), when=lambda s: _pods_refused(s) or _podless(s)))
+
 
 _REFUSED = re.compile(r"exceeded quota|failed quota|forbidden: (maximum|minimum)|must specify (limits|requests)|"
                       r"is forbidden: .*(LimitRange|quota)|max limit to request ratio", re.I)

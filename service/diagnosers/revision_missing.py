@@ -9,15 +9,20 @@ is stuck while the service keeps answering: a canary, reported as an error rathe
 
 from __future__ import annotations
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import dig, labels_of, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import dig, labels_of, name_of
 
 REASON = "RevisionMissing"
+
+READS: tuple[Reads, ...] = ()
+
 
 
 def revision_state(rev: dict | None) -> str:

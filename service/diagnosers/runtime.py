@@ -11,16 +11,31 @@ from __future__ import annotations
 
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import as_list, dig, name_of
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import as_list, dig, name_of
 
 REASONS = ("NoSupportingRuntime", "RuntimeNotRecognized", "RuntimeDisabled")
 _EVENT = re.compile(r"no runtime found|runtime .* (does not exist|not found|is disabled)|"
                     r"specified runtime .* (does not exist|is disabled|does not support)", re.I)
+
+
+def _runtime_suspected(s: Snapshot) -> bool:
+    """KServe speaks of a runtime, or created nothing at all for a predictor that names a model format."""
+    failure = isvclib.last_failure(s.isvc)
+    if "runtime" in f"{failure.get('reason', '')} {failure.get('message', '')}".lower():
+        return True
+    if any("runtime" in str(c.get("reason", "")).lower() for c in cond.conditions(s.isvc)):
+        return True
+    return bool(s.isvc and not s.knative_services and not s.deployments and dig(s.isvc, "spec", "predictor", "model"))
+
+
+READS = (Reads((Need.SERVING_RUNTIMES,), when=_runtime_suspected),)
 
 
 def supported_formats(rt: Obj) -> list[str]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import as_dict, as_list, dig, name_of
+from core.quantities import QuantityError, format_bytes, parse
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import as_dict, as_list, dig, name_of
-from ..quantities import QuantityError, format_bytes, parse
+
+READS = (Reads((Need.POD_EVENTS,)),)
+
 
 
 def requests_of(pod: Obj) -> dict[str, str]:

@@ -5,11 +5,16 @@ Reads: metadata.generation and status.observedGeneration of the InferenceService
 
 from __future__ import annotations
 
+from core.objects import inference_service as isvclib
+from core.objects.fields import dig
+
 from ..diagnosis import build
 from ..diagnosis.finding import Finding
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import inference_service as isvclib
-from ..objects.fields import dig
+
+READS: tuple[Reads, ...] = ()
+
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

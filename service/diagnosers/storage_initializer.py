@@ -8,17 +8,22 @@ raise-memory-limit is never offered for it.
 
 from __future__ import annotations
 
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import dig, name_of
+
 from ..diagnosis import build
-from ..diagnosis.finding import Finding, Offer
+from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import dig, name_of
 from . import storage_errors
 
 FAILURE_LINES = (r"Error", r"Exception", r"does not exist", r"Failed", r"denied", r"NoSuch", r"[^0-9]40[134][^0-9]",
                  r"Forbidden", r"Unauthori[sz]ed", r"credential", r"timed? ?out", r"refused")
+
+READS = (Reads((Need.FAILING_POD_LOGS, Need.POD_EVENTS)),)
+
 
 
 def failing_init(pod: dict) -> podlib.ContainerState | None:
@@ -76,8 +81,6 @@ def diagnose(s: Snapshot) -> list[Finding]:
         if failure:
             evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo",
                                            {k: v for k, v in failure.items() if k != "message"}))
-        offers = [] if oom else [Offer("restart-pods", {"component": component},
-                                       "Roll the pods out again once the cause is fixed")]
         findings.append(build.make("STORAGE_INITIALIZER_FAILED", component, args, evidence, variant=variant,
-                                   offers=offers, obj=pod))
+                                   obj=pod))
     return findings

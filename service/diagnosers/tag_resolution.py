@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import re
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import name_of
+
 from ..diagnosis import build
-from ..diagnosis.finding import Finding, Offer
+from ..diagnosis.finding import Finding
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import name_of
 
 MARKERS = ("failed to resolve image to digest", "Unable to fetch image")
 _IMAGE = re.compile(r'Unable to fetch image "([^"]+)"')
+
+READS = (Reads((Need.REVISION_EVENTS,)),)
+
 
 
 def registry_of(image: str) -> str:
@@ -80,12 +85,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
         revision = topology.latest_revision_name(s, component) or "(unknown)"
         args = {"component": component, "image": image, "registry": registry, "status": detail.rstrip("."),
                 "revision": revision, "knative_namespace": "knative-serving"}
-        offers = [] if variant == "not_found" or not m else [Offer(
-            "skip-tag-resolution", {"registry": registry},
-            f"Skip tag-to-digest resolution for {registry} in Knative's config-deployment")]
         sc = next(iter(isvclib.serving_containers(s.isvc, component)), None)
         if sc is not None and sc.spec.get("image"):
             evidence.insert(0, build.declared(s.isvc, f"{sc.path}.image", sc.spec["image"]))
         findings.append(build.make("IMAGE_TAG_RESOLUTION_FAILED", component, args, evidence, variant=variant,
-                                   offers=offers, obj=topology.latest_revision(s, component) or s.isvc))
+                                   obj=topology.latest_revision(s, component) or s.isvc))
     return findings

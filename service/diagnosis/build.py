@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from core.objects import conditions as cond
+from core.objects.fields import dig, name_of, namespace_of
+
 from ..evidence.snapshot import LogExcerpt, Obj
-from ..objects import conditions as cond
-from ..objects.fields import dig, name_of, namespace_of
 from . import catalogue
-from .finding import Evidence, Finding, Level, LogLines, ObjectRef, Offer, Severity
+from .finding import Evidence, Finding, Level, LogLines, ObjectRef, Severity
 
 # How many log lines a piece of evidence quotes at most.
 LOG_EVIDENCE_LINES = 20
@@ -67,12 +68,12 @@ def compact(evidence: Iterable[Evidence | None]) -> tuple[Evidence, ...]:
 
 
 def make(code: str, component: str, args: dict[str, Any], evidence: Iterable[Evidence | None], *,
-         variant: str = "default", offers: Iterable[Offer] = (), obj: Obj | None = None,
+         variant: str = "default", obj: Obj | None = None,
          severity: Severity | None = None) -> Finding:
     c = catalogue.get(code)
     title, explanation = c.render(variant, args)
-    return Finding(code, severity or c.severity, component, title, explanation, compact(evidence), tuple(offers),
-                   ref(obj) if obj is not None else None)  # type: ignore[arg-type]
+    return Finding(code, severity or c.severity, component, title, explanation, compact(evidence), (),
+                   ref(obj) if obj is not None else None, variant=variant, facts=dict(args))  # type: ignore[arg-type]
 
 
 def suffix(message: str) -> str:
@@ -143,7 +144,7 @@ def _term(t: dict[str, Any]) -> dict[str, Any]:
 
 def pod_state(pod: Obj) -> str:
     """A short `kubectl get pods` style status (Init:CrashLoopBackOff, Pending, Running 1/2, ...)."""
-    from ..objects import pods as podlib
+    from core.objects import pods as podlib
 
     for c in podlib.containers(pod):
         if c.init and not c.ready:

@@ -1,8 +1,11 @@
-"""The catalogue of finding codes: severities and words, read once from codes.yaml."""
+"""The catalogue of finding codes, read once from codes.yaml: each code's severity and words, and what the
+engine and the trace know about it (the hop it breaks, the codes that suppress it, whether it is a symptom
+whose causes are linked to it)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,15 @@ class Code:
     explanations: dict[str, str]
     suppressed_by: frozenset[str] = frozenset()
     titles: dict[str, str] = field(default_factory=dict)  # titles of variants that need their own
+    hop: str = ""                      # the hop of the request flow it breaks ("" for none)
+    causes: str = ""                   # "component": a symptom of the other failures of its component
+    cause_sentences: dict[str, str] = field(default_factory=dict)
+
+    def cause_sentence(self, causes: Sequence[str]) -> str:
+        """The sentence a symptom's explanation gets for the root causes linked to it."""
+        if causes:
+            return " ".join(self.cause_sentences["found"].format(causes=", ".join(causes)).split())
+        return " ".join(self.cause_sentences["none"].split())
 
     def render(self, variant: str, args: dict[str, Any]) -> tuple[str, str]:
         """(title, explanation) with args filled in; a missing argument is a bug and raises KeyError."""
@@ -30,18 +42,33 @@ class Code:
 
 
 @functools.cache
+def _raw() -> dict[str, Any]:
+    return dict(yaml.safe_load(CODES_FILE.read_text()))
+
+
+@functools.cache
 def catalogue() -> dict[str, Code]:
-    raw = yaml.safe_load(CODES_FILE.read_text())
     return {code: Code(code, v["severity"], v["title"], v["meaning"], dict(v["explanation"]),
-                       frozenset(v.get("suppressed_by") or ()), dict(v.get("titles") or {}))
-            for code, v in raw.items()}
+                       frozenset(v.get("suppressed_by") or ()), dict(v.get("titles") or {}), str(v.get("hop") or ""),
+                       str(v.get("causes") or ""), dict(v.get("cause_sentences") or {}))
+            for code, v in _raw().items() if code.isupper()}
+
+
+def note(key: str, **args: Any) -> str:
+    """One of the sentences the engine adds to a finding (`notes` in codes.yaml), filled in."""
+    return " ".join(str(_raw()["notes"][key]).format_map(args).split())
+
+
+def codes_breaking(hop: str) -> frozenset[str]:
+    """The codes whose findings break the given hop of the request flow."""
+    return frozenset(c.code for c in catalogue().values() if c.hop == hop)
 
 
 def get(code: str) -> Code:
     return catalogue()[code]
 
 
-def markdown() -> str:
+def markdown(fixes: Mapping[str, Sequence[str]] | None = None) -> str:
     """docs/findings.md: the catalogue as a document (a test keeps the committed copy in step)."""
     lines = [
         "# Finding codes",
@@ -49,12 +76,13 @@ def markdown() -> str:
         "Generated from `service/diagnosis/codes.yaml` by `python3 dev.py docs`; do not edit by hand.",
         "Codes keep their names and meanings once shipped (see `../shared/FINDINGS.md`).",
         "",
-        "| code | default severity | what it means | suppressed by |",
-        "|---|---|---|---|",
+        "| code | default severity | what it means | suppressed by | breaks the hop | fixes offered |",
+        "|---|---|---|---|---|---|",
     ]
     for c in catalogue().values():
         lines.append(f"| `{c.code}` | {c.severity} | {c.meaning} | "
-                     f"{', '.join(f'`{s}`' for s in sorted(c.suppressed_by)) or ''} |")
+                     f"{', '.join(f'`{s}`' for s in sorted(c.suppressed_by)) or ''} | {c.hop} | "
+                     f"{', '.join(f'`{r}`' for r in (fixes or {}).get(c.code, ()))} |")
     lines += ["", "## Explanations", ""]
     for c in catalogue().values():
         lines += [f"### `{c.code}`", "", f"**{c.title}**", ""]

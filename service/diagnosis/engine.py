@@ -1,32 +1,70 @@
-"""The diagnosis engine: every diagnoser over one snapshot, then the rules that relate findings.
+"""The diagnosis engine: the registered diagnosers over one snapshot, then the rules that relate findings.
 
-A diagnoser that raises is reported as an error of that diagnoser and the others still run ("the
-checker broke" is never confused with "the cluster is broken"). After they ran: findings that a more
-specific one explains are dropped (catalogue `suppressed_by`), REVISION_MISSING names the root causes
-found for its component, a service that is Ready has no critical finding (critical means it cannot
+The registries are the caller's (service.doctor hands in service.diagnosers' and remediations'): the
+engine knows the shape of a diagnoser and of a remediator, not which exist. A diagnoser that raises is
+reported as an error of that diagnoser and the others still run ("the checker broke" is never
+confused with "the cluster is broken"). After they ran: findings that a more specific one explains
+are dropped (catalogue `suppressed_by`), a symptom names the root causes found for its component
+(catalogue `causes`), a service that is Ready has no critical finding (critical means it cannot
 serve: failures of a rollout while the previous revision serves are errors), the fallbacks see the
-rest, and the result is sorted by severity, component, code and object.
+rest, every remediator that fixes a finding's code is offered with the parameters it draws from the
+finding, and the result is sorted by severity, component, code and object.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from ..diagnosers import DIAGNOSERS, FALLBACKS
+from core.objects import conditions as cond
+
 from ..evidence import topology
+from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
 from . import catalogue
-from .finding import SEVERITY_RANK, Finding
+from .finding import SEVERITY_RANK, Finding, Offer
 
 log = logging.getLogger(__name__)
 
-Diagnoser = Callable[[Snapshot], list[Finding]]
-Fallback = Callable[[Snapshot, list[Finding]], list[Finding]]
 ROOT_CAUSE_SEVERITIES = ("critical", "error")
+
+
+class Diagnoser(Protocol):
+    """A diagnoser module: what it reads beyond wave one, and a pure function of the snapshot."""
+
+    __name__: str
+    READS: tuple[Reads, ...]
+
+    def diagnose(self, s: Snapshot) -> list[Finding]: ...
+
+
+class Fallback(Protocol):
+    """A diagnoser that runs last and also sees what the others found."""
+
+    __name__: str
+    READS: tuple[Reads, ...]
+
+    def diagnose(self, s: Snapshot, found: list[Finding]) -> list[Finding]: ...
+
+
+class Suggestion(Protocol):
+    params: Mapping[str, Any]
+    title: str
+
+
+class Remediator(Protocol):
+    """What the engine needs of a remediator: its id, the codes it fixes, and its offer for a finding."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def fixes(self) -> tuple[str, ...]: ...
+
+    def offer(self, code: str, variant: str, facts: Mapping[str, Any]) -> Suggestion | None: ...
 
 
 @dataclass(frozen=True)
@@ -44,30 +82,55 @@ class Diagnosis:
     errors: tuple[DiagnoserError, ...]
 
 
-def _name(fn: Callable[..., object]) -> str:
-    return fn.__module__.rsplit(".", 1)[-1]
+def _name(d: Diagnoser | Fallback) -> str:
+    return d.__name__.rsplit(".", 1)[-1]
 
 
-def run(s: Snapshot, diagnosers: Sequence[Diagnoser] = DIAGNOSERS,
-        fallbacks: Sequence[Fallback] = FALLBACKS) -> Diagnosis:
+@dataclass(frozen=True)
+class Registry:
+    """What a diagnosis runs: the diagnosers, the fallbacks after them, and the remediators on offer."""
+
+    diagnosers: Sequence[Diagnoser]
+    fallbacks: Sequence[Fallback] = ()
+    remediators: Iterable[Remediator] = ()
+
+    def reads(self) -> tuple[Reads, ...]:
+        """Every read the diagnosers and fallbacks declare, for the gatherer."""
+        return tuple(r for d in (*self.diagnosers, *self.fallbacks) for r in d.READS)
+
+
+def run(s: Snapshot, registry: Registry) -> Diagnosis:
     findings: list[Finding] = []
     errors: list[DiagnoserError] = []
-    for d in diagnosers:
+    for d in registry.diagnosers:
         try:
-            findings.extend(d(s))
+            findings.extend(d.diagnose(s))
         except Exception as e:  # one broken check must not break the diagnosis
             log.exception("diagnoser %s failed", _name(d))
             errors.append(DiagnoserError(_name(d), f"{type(e).__name__}: {e}"))
     findings = _suppress(findings)
     findings = _link_root_causes(findings)
     findings = _serving_is_not_critical(s, findings)
-    for fb in fallbacks:
+    for fb in registry.fallbacks:
         try:
-            findings.extend(fb(s, findings))
+            findings.extend(fb.diagnose(s, findings))
         except Exception as e:
             log.exception("fallback %s failed", _name(fb))
             errors.append(DiagnoserError(_name(fb), f"{type(e).__name__}: {e}"))
+    findings = _offer(findings, tuple(registry.remediators))
     return Diagnosis(tuple(sorted(_dedupe(findings), key=Finding.sort_key)), tuple(errors))
+
+
+def _offer(findings: list[Finding], remediators: tuple[Remediator, ...]) -> list[Finding]:
+    """Each finding offers the remediators that declare its code, with the parameters they draw from it."""
+    out = []
+    for f in findings:
+        offers = list(f.remediations)
+        for r in remediators:
+            if f.code in r.fixes and (suggestion := r.offer(f.code, f.variant, f.facts)) is not None:
+                offers.append(Offer(r.id, dict(suggestion.params), suggestion.title))
+        out.append(dataclasses.replace(f, remediations=tuple(offers)) if offers else f)
+    return out
 
 
 def _suppress(findings: list[Finding]) -> list[Finding]:
@@ -77,15 +140,15 @@ def _suppress(findings: list[Finding]) -> list[Finding]:
 
 
 def _link_root_causes(findings: list[Finding]) -> list[Finding]:
+    """A symptom (catalogue `causes: component`) names the other failures of its component as its causes."""
     out = []
     for f in findings:
-        if f.code == "REVISION_MISSING":
+        code = catalogue.get(f.code)
+        if code.causes == "component":
             causes = tuple(sorted({g.code for g in findings if g.component == f.component and g.code != f.code
                                    and g.severity in ROOT_CAUSE_SEVERITIES}))
-            sentence = (f"The root cause found below it: {', '.join(causes)} (see those findings)." if causes else
-                        "No root cause was found in what could be read: look at the revision's pods and events "
-                        "(`kubectl describe revision`).")
-            f = dataclasses.replace(f, causes=causes, explanation=f.explanation.replace("{cause_sentence}", sentence))
+            f = dataclasses.replace(f, causes=causes, explanation=f.explanation.replace(
+                "{cause_sentence}", code.cause_sentence(causes)))
         out.append(f)
     return out
 
@@ -104,10 +167,10 @@ def _serving_is_not_critical(s: Snapshot, findings: list[Finding]) -> list[Findi
     for f in findings:
         serving = _still_serving(s, f.component) if f.component in ("predictor", "transformer", "explainer") else []
         if f.severity == "critical" and (serving or ready):
-            note = (f" Revision {', '.join(serving)} still serves the {f.component}'s traffic; this failure blocks "
-                    f"the rollout of revision {topology.latest_revision_name(s, f.component)}." if serving else
-                    " The InferenceService is Ready and still serves, so this is not (yet) an outage.")
-            f = dataclasses.replace(f, severity="error", explanation=f.explanation + note)
+            note = (catalogue.note("still_serving", serving=", ".join(serving), component=f.component,
+                                   latest=topology.latest_revision_name(s, f.component)) if serving else
+                    catalogue.note("ready"))
+            f = dataclasses.replace(f, severity="error", explanation=f"{f.explanation} {note}")
         out.append(f)
     return out
 

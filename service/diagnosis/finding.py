@@ -7,6 +7,7 @@ in a status or condition) or `observed` (pod state, events and logs read now).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,6 +94,10 @@ class Finding:
     remediations: tuple[Offer, ...] = ()
     object: ObjectRef | None = None
     causes: tuple[str, ...] = ()
+    # what the diagnoser found, as the catalogue's placeholders name it: remediators turn these into the
+    # parameters of their offers (not part of the answer)
+    variant: str = field(default="default", compare=False)
+    facts: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def sort_key(self) -> tuple[int, str, str, str]:
         return (SEVERITY_RANK[self.severity], self.component, self.code, self.object.name if self.object else "")

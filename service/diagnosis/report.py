@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects.fields import dig
+
 from ..evidence.snapshot import Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects.fields import dig
 from . import engine, trace
 from .engine import Diagnosis
 

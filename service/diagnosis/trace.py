@@ -12,22 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import annotations_of, as_list, dig, name_of
+
 from ..evidence import topology
+from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import annotations_of, as_list, dig, name_of
+from . import catalogue
 from .finding import Finding
 
 OK, BROKEN, UNKNOWN = "ok", "broken", "unknown"
 INGRESS_CLASS = "networking.knative.dev/ingress.class"
-# Findings that place the break at the model container (the pod is there but the server is not serving).
-CONTAINER_CODES = ("CONTAINER_OOM_KILLED", "CONTAINER_CRASH_LOOP", "STORAGE_INITIALIZER_FAILED",
-                   "MODEL_NOT_FOUND_IN_STORAGE", "MODEL_LOAD_FAILED", "PROBE_FAILING", "IMAGE_PULL_FAILED",
-                   "CONTAINER_CREATE_FAILED")
-# Findings that mean no pod (and so no revision Service endpoint) exists at all.
-NO_POD_CODES = ("POD_UNSCHEDULABLE", "IMAGE_TAG_RESOLUTION_FAILED", "QUOTA_EXCEEDED", "RUNTIME_NOT_FOUND")
+# The hops a finding can break, as its catalogue entry says (`hop` in codes.yaml).
+MODEL_CONTAINER, NO_POD = "model-container", "no-pod"
+INGRESS_ROUTE, INGRESS_GATEWAY = "ingress-route", "ingress-gateway"
+
+
+# A RawDeployment's first hop is its Ingress, read only for that mode.
+READS = (Reads((Need.INGRESS,), when=topology.is_raw),)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class Hop:
         return out
 
 
+def _breaking(hop: str) -> frozenset[str]:
+    return catalogue.codes_breaking(hop)
+
+
 def _codes(findings: list[Finding], component: str) -> list[str]:
     return [f.code for f in findings if f.component == component and f.severity in ("critical", "error")]
 
@@ -58,9 +66,10 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
     hops = []
     qp_pods = [p for p in pods if podlib.container(p, podlib.QUEUE_PROXY) is not None]
     if s.knative_services or s.revisions:
+        no_pod = [c for c in codes if c in _breaking(NO_POD)]
         if not pods:
-            status, why = (BROKEN, f"no pod exists ({', '.join(c for c in codes if c in NO_POD_CODES)})") if any(
-                c in NO_POD_CODES for c in codes) else (UNKNOWN, "no pod is running (scaled to zero, or not created)")
+            status, why = (BROKEN, f"no pod exists ({', '.join(no_pod)})") if no_pod else (
+                UNKNOWN, "no pod is running (scaled to zero, or not created)")
         elif any(podlib.container(p, podlib.QUEUE_PROXY) and podlib.container(p, podlib.QUEUE_PROXY).ready  # type: ignore[union-attr]
                  for p in qp_pods):
             status, why = OK, "queue-proxy is ready in at least one pod"
@@ -72,13 +81,13 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
     model = [podlib.container(p, podlib.MODEL_CONTAINER) or next(
         (c for c in podlib.containers(p) if not c.init and podlib.is_serving_container(c.name)), None) for p in pods]
     model = [c for c in model if c is not None]
-    container_codes = [c for c in codes if c in CONTAINER_CODES]
+    container_codes = [c for c in codes if c in _breaking(MODEL_CONTAINER)]
     if any(c.ready for c in model):
         status, why = OK, "the model container is ready in at least one pod"
     elif model:
         status, why = BROKEN, "not ready in any pod" + (f": {', '.join(container_codes)}" if container_codes else "")
-    elif any(c in NO_POD_CODES for c in codes):
-        status, why = BROKEN, f"no pod exists ({', '.join(c for c in codes if c in NO_POD_CODES)})"
+    elif any(c in _breaking(NO_POD) for c in codes):
+        status, why = BROKEN, f"no pod exists ({', '.join(c for c in codes if c in _breaking(NO_POD))})"
     else:
         status, why = UNKNOWN, "no pod to look at"
     hops.append(Hop("model-container", component, "Pod", name_of(pods[0]) if pods else "", s.namespace, status, why))
@@ -88,7 +97,7 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
 def _serverless_component(s: Snapshot, component: str, findings: list[Finding]) -> list[Hop]:
     codes = _codes(findings, component)
     ksvc = s.knative_service(component)
-    ingress_broken = any(f.code in ("INGRESS_NOT_CONFIGURED", "INGRESS_PROBE_FORBIDDEN") for f in findings)
+    ingress_broken = any(f.code in _breaking(INGRESS_ROUTE) | _breaking(INGRESS_GATEWAY) for f in findings)
     route_vs = next((v for v in s.virtual_services if name_of(v) == f"{name_of(ksvc or {})}-ingress"), None)
     if ksvc is None:
         hop = Hop("knative-route", component, "Route", f"{s.name}-{component}", s.namespace,
@@ -119,7 +128,7 @@ def _serverless_component(s: Snapshot, component: str, findings: list[Finding]) 
     else:
         why = f"revision {target or '(none)'} is not ready" + (
             f": {cond.reason(rev, 'Ready')}" if rev is not None and cond.reason(rev, "Ready") else "")
-        below = [c for c in codes if c in CONTAINER_CODES or c in NO_POD_CODES]
+        below = [c for c in codes if c in _breaking(MODEL_CONTAINER) or c in _breaking(NO_POD)]
         if below:
             why += f" (its pods: {', '.join(below)})"
         hops.append(Hop("revision-service", component, "Service", name_of(svc) if svc else (target or ""),
@@ -153,14 +162,14 @@ def _ingress_class(s: Snapshot) -> str:
     return str(annotations_of(kingress or {}).get(INGRESS_CLASS, "")).split(".")[0]
 
 
-def _knative_ingress_hop(s: Snapshot, ingress_ready: dict[str, Any], forbidden: bool) -> Hop:
+def _knative_ingress_hop(s: Snapshot, ingress_ready: dict[str, Any], forbidden: str) -> Hop:
     kingress = next(iter(s.knative_ingresses), None)
     cls = _ingress_class(s)
     name = name_of(kingress) if kingress is not None else f"{s.name}-predictor"
     what = f"{cls} (Knative's ingress, not Istio)" if cls else "Knative's ingress (Istio is not installed)"
     if forbidden:
         return Hop("ingress-gateway", "", "Ingress", name, s.namespace, BROKEN,
-                   f"{what} answers requests without credentials with 403 (INGRESS_PROBE_FORBIDDEN)")
+                   f"{what} answers requests without credentials with 403 ({forbidden})")
     ready = ingress_ready.get("status") == "True"
     return Hop("ingress-gateway", "", "Ingress", name, s.namespace, OK if ready else UNKNOWN,
                f"{what}: " + ("IngressReady is True" if ready else "not known to be serving this host until the "
@@ -171,8 +180,9 @@ def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
     hops: list[Hop] = []
     kserve_vs = next((v for v in s.virtual_services if name_of(v) == s.name), None)
     ingress_ready = cond.condition(s.isvc, "IngressReady") or {}
-    forbidden = any(f.code == "INGRESS_PROBE_FORBIDDEN" for f in findings)
-    not_configured = any(f.code == "INGRESS_NOT_CONFIGURED" for f in findings)
+    # the codes found that break the gateway (it refuses requests) and the route (never programmed)
+    forbidden = ", ".join(sorted({f.code for f in findings if f.code in _breaking(INGRESS_GATEWAY)}))
+    not_configured = any(f.code in _breaking(INGRESS_ROUTE) for f in findings)
     components = [c for c in ("transformer", "predictor") if c in isvclib.components(s.isvc)]
     if mode == isvclib.RAW:
         ing = next(iter(s.ingresses), None) or kserve_vs
@@ -196,7 +206,7 @@ def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
             hops.append(_knative_ingress_hop(s, ingress_ready, forbidden))
         elif forbidden:
             hops.append(Hop("ingress-gateway", "", "Gateway", gw_name, gw_ns, BROKEN,
-                            "answers requests without credentials with 403 (INGRESS_PROBE_FORBIDDEN)"))
+                            f"answers requests without credentials with 403 ({forbidden})"))
         else:
             hops.append(Hop("ingress-gateway", "", "Gateway", gw_name, gw_ns,
                             OK if ingress_ready.get("status") == "True" else UNKNOWN,

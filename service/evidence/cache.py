@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..kube import Kube
-from ..kube import errors as kerr
-from ..kube import resources as R
-from ..kube.selectors import Fields, Labels
-from ..objects.fields import dig
+from core.kube import Kube
+from core.kube import errors as kerr
+from core.kube import resources as R
+from core.kube.selectors import Fields, Labels
+from core.objects.fields import dig
 
 log = logging.getLogger(__name__)
 

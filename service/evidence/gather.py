@@ -3,9 +3,10 @@
 Wave one reads, all at once, what any diagnosis needs and can name up front: the InferenceService,
 its pods, Knative services and revisions, Deployments, Services and VirtualServices (all scoped by the
 labels KServe and Knative put on them), the InferenceService's own events and the Knative networking
-controller's pods. Wave two reads only what wave one shows a finding will need: events of the failing
-pods and revisions, the tails of the logs of the containers that fail, the networking controller's log
-(filtered to this service's hosts) when the ingress is not ready, runtimes, quotas. A diagnosis
+controller's pods. Wave two reads only what the diagnosers declare they read (`READS`, see needs.py)
+and wave one shows a sign of: events of the failing pods and revisions, the tails of the logs of the
+containers that fail, the networking controller's log (filtered to this service's hosts) when the
+ingress is not ready, runtimes, quotas. A diagnosis
 therefore costs two round trips and a fixed number of requests whatever the size of the namespace;
 `max_requests` caps it, dropping the least useful reads first.
 
@@ -16,23 +17,24 @@ InferenceService (404) or an API server that does not answer at all ends the req
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..kube import Deadline, Kube, Ledger
-from ..kube import errors as kerr
-from ..kube import resources as R
-from ..kube.selectors import Fields, Labels
-from ..objects import conditions as cond
-from ..objects import inference_service as isvclib
-from ..objects import knative
-from ..objects import pods as podlib
-from ..objects.fields import as_list, dig, name_of
+from core.kube import Deadline, Kube, Ledger
+from core.kube import errors as kerr
+from core.kube import resources as R
+from core.kube.selectors import Fields, Labels
+from core.objects import conditions as cond
+from core.objects import inference_service as isvclib
+from core.objects import pods as podlib
+from core.objects.fields import as_list, dig, name_of
+
 from . import redact, topology
 from .cache import CACHED, WatchCache
+from .needs import Need, Reads, wanted
 from .snapshot import LogExcerpt, Obj, ReadError, Snapshot
 
 # The label KServe puts on everything it creates for an InferenceService.
@@ -94,9 +96,11 @@ MISSING = _Missing()
 
 
 class Gatherer:
-    def __init__(self, kube: Kube, pool: Executor, settings: GatherSettings | None = None,
+    def __init__(self, kube: Kube, pool: Executor, reads: Sequence[Reads], settings: GatherSettings | None = None,
                  cache: WatchCache | None = None) -> None:
+        """reads: what the registered diagnosers declare they read beyond wave one (see needs.py)."""
         self.kube = kube
+        self.reads = tuple(reads)
         self.pool = pool
         self.settings = settings or GatherSettings()
         self.cache = cache
@@ -181,9 +185,10 @@ class Gatherer:
             istio_installed=first.get("vs_knative") is not MISSING,
         )
         budget = self.settings.max_requests - ledger.requests
-        startup = self._startup_logs_of_ready_servers(snap)
+        needs = wanted(self.reads, snap)
+        startup = self._startup_logs_of_ready_servers(snap) if Need.SERVER_STARTUP_LOGS in needs else []
         remembered = tuple(x for x in startup if isinstance(x, LogExcerpt))
-        second_reads = (self._second_wave(snap, _items(first.get("controller_pods")))
+        second_reads = (self._second_wave(snap, _items(first.get("controller_pods")), needs)
                         + [x for x in startup if isinstance(x, Read)])[: max(budget, 0)]
         second = self._run(second_reads, ledger, deadline, errors, truncated)
         logs = remembered + tuple(v for k, v in second.items() if k.startswith("log:") and isinstance(v, LogExcerpt))
@@ -341,34 +346,34 @@ class Gatherer:
                     out.append(self._startup_log(s.namespace, pod, server))
         return out
 
-    def _second_wave(self, s: Snapshot, controller_pods: tuple[Obj, ...] = ()) -> list[Read]:
-        """Reads in order of usefulness; the caller keeps as many as the request budget allows."""
+    def _second_wave(self, s: Snapshot, controller_pods: tuple[Obj, ...], needs: frozenset[Need]) -> list[Read]:
+        """The reads the needs call for, in order of usefulness; the caller keeps as many as the budget allows."""
         ns = s.namespace
         logs: list[Read] = []
         pod_events: list[Read] = []
         revision_events: list[Read] = []
         for component in isvclib.components(s.isvc) or ["predictor"]:
             latest = topology.latest_revision(s, component)
-            if latest is not None and not cond.is_true(latest, "Ready"):
+            if latest is not None and not cond.is_true(latest, "Ready") and Need.REVISION_EVENTS in needs:
                 revision_events.append(self._events(ns, "Revision", name_of(latest)))
             failing = topology.failing_current_pods(s, component)
-            for pod in failing[:2]:
-                pod_events.append(self._events(ns, "Pod", name_of(pod)))
-            if failing:
+            if Need.POD_EVENTS in needs:
+                pod_events += [self._events(ns, "Pod", name_of(pod)) for pod in failing[:2]]
+            if failing and Need.FAILING_POD_LOGS in needs:
                 logs.extend(self._logs_for(ns, failing[0]))
         reads: list[Read] = []
         reads += [r for r in logs if ":storage-initializer:" in r.key]
         reads += [r for r in logs if ":storage-initializer:" not in r.key and r.key.endswith(":True")]
         reads += pod_events[:1] + revision_events[:1]
-        if _ingress_not_ready(s):
+        if Need.NETWORKING_CONTROLLER_LOGS in needs:
             reads += self._controller_log(s, controller_pods)
-        if _needs_runtimes(s):
+        if Need.SERVING_RUNTIMES in needs:
             reads.append(self._list("runtimes", "ServingRuntimes", R.SERVING_RUNTIMES, ns, optional_api="kserve"))
             reads.append(self._list("cluster_runtimes", "ClusterServingRuntimes", R.CLUSTER_SERVING_RUNTIMES, None,
                                     optional_api="kserve"))
         reads += [r for r in logs if r not in reads]
         reads += pod_events[1:] + revision_events[1:]
-        if _ingress_not_ready(s):
+        if Need.KNATIVE_INGRESSES in needs:
             reads.append(self._list("kingresses", "Knative ingresses", R.KNATIVE_INGRESSES, ns,
                                     labels=Labels.of(within={"serving.knative.dev/route": _route_names(s)}),
                                     optional_api="knative"))
@@ -378,20 +383,18 @@ class Gatherer:
                                         fields=Fields.of(involvedObject__name=name_of(k),
                                                          involvedObject__kind="Ingress"),
                                         limit=self.settings.event_limit))
-            if s.istio_installed:
-                reads.append(self._list("authz", "Istio AuthorizationPolicies", R.AUTHORIZATION_POLICIES, ns,
-                                        optional_api="istio"))
-        if isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services),
-                                   has_raw=bool(s.deployments)) == isvclib.RAW:
+        if Need.AUTHORIZATION_POLICIES in needs and s.istio_installed:
+            reads.append(self._list("authz", "Istio AuthorizationPolicies", R.AUTHORIZATION_POLICIES, ns,
+                                    optional_api="istio"))
+        if Need.INGRESS in needs:
             reads.append(self._list("ingresses", "the Ingress", R.INGRESSES, ns,
                                     fields=Fields.of(metadata__name=s.name)))
-        if _podless(s):
-            # a Deployment that should have pods and has none: admission refused them, and only its ReplicaSet's
-            # FailedCreate events say why (scoped by kind and reason, not every event of the namespace)
+        if Need.REPLICASET_FAILED_CREATE_EVENTS in needs:
+            # scoped by kind and reason, not every event of the namespace
             reads.append(self._list("events:ReplicaSet:FailedCreate", "FailedCreate events of ReplicaSets", R.EVENTS,
                                     ns, fields=Fields.of(involvedObject__kind="ReplicaSet", reason="FailedCreate"),
                                     limit=self.settings.event_limit))
-        if _quota_suspected(s) or _podless(s):
+        if Need.RESOURCE_QUOTAS in needs:
             reads.append(self._list("quotas", "ResourceQuotas", R.RESOURCE_QUOTAS, ns))
             reads.append(self._list("limit_ranges", "LimitRanges", R.LIMIT_RANGES, ns))
         return reads
@@ -460,45 +463,4 @@ def _hosts(s: Snapshot) -> list[str]:
     for k in s.knative_services:
         out += [f"{name_of(k)}.{s.namespace}", f'"{s.namespace}/{name_of(k)}"']
     return out or [f"{s.name}-predictor.{s.namespace}"]
-
-
-def _ingress_not_ready(s: Snapshot) -> bool:
-    return bool(knative.ingress_conditions([s.isvc, *s.knative_services]))
-
-
-def _needs_runtimes(s: Snapshot) -> bool:
-    failure = isvclib.last_failure(s.isvc)
-    text = f"{failure.get('reason', '')} {failure.get('message', '')}".lower()
-    if "runtime" in text:
-        return True
-    if any("runtime" in str(c.get("reason", "")).lower() for c in cond.conditions(s.isvc)):
-        return True
-    if s.isvc and not s.knative_services and not s.deployments and dig(s.isvc, "spec", "predictor", "model"):
-        return True
-    for comp in isvclib.components(s.isvc):
-        for pod in topology.current_pods(s, comp):
-            for c in podlib.containers(pod):
-                if c.oom_killed() and not c.init:
-                    sc = isvclib.serving_container(s.isvc, comp, c.name)
-                    if sc is None or not dig(sc.resources, "limits", "memory"):
-                        return True
-    return False
-
-
-def _podless(s: Snapshot) -> bool:
-    """A component Deployment that wants replicas but has no pod at all."""
-    for d in s.deployments:
-        wanted = dig(d, "spec", "replicas", default=1)
-        component = str(dig(d, "metadata", "labels", "component", default=""))
-        if isinstance(wanted, int) and wanted > 0 and not s.pods_of(component):
-            return True
-    return False
-
-
-def _quota_suspected(s: Snapshot) -> bool:
-    for obj in (*s.revisions, *s.deployments):
-        for c in cond.conditions(obj):
-            if c.get("reason") == "FailedCreate" or (c.get("type") == "ReplicaFailure" and c.get("status") == "True"):
-                return True
-    return any(e.get("reason") == "FailedCreate" for e in s.events)
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..objects import pods as podlib
-from ..objects.fields import dig, labels_of, name_of
+from core.objects import pods as podlib
+from core.objects.fields import dig, labels_of, name_of
 
 Obj = dict[str, Any]
 

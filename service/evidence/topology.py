@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..objects import inference_service as isvclib
-from ..objects import pods as podlib
-from ..objects.fields import as_list, created, dig, labels_of, name_of
+from core.objects import inference_service as isvclib
+from core.objects import knative
+from core.objects import pods as podlib
+from core.objects.fields import as_list, created, dig, labels_of, name_of
+
 from .snapshot import Obj, Snapshot
 
 
@@ -120,3 +122,14 @@ def affected(s: Snapshot, component: str,
             seen.add(c.name)
             peers = [p for p in current if (x := podlib.container(p, c.name)) is not None and shows(p, x)]
             yield Affected(pod, c, peers, current)
+
+
+def ingress_not_ready(s: Snapshot) -> bool:
+    """Whether the InferenceService or its Knative services report an ingress condition that is not True."""
+    return bool(knative.ingress_conditions([s.isvc, *s.knative_services]))
+
+
+def is_raw(s: Snapshot) -> bool:
+    """Whether the InferenceService runs as a RawDeployment (Deployments, not Knative services)."""
+    return isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services),
+                                   has_raw=bool(s.deployments)) == isvclib.RAW

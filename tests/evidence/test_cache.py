@@ -7,10 +7,10 @@ import time
 import pytest
 from kubernetes import client, config
 
+from core.kube import Kube
+from core.kube import resources as R
 from service import create_app
 from service.evidence.cache import Informer
-from service.kube import Kube
-from service.kube import resources as R
 from tests.conftest import public_bundle, sandbox_requests
 
 NS, NAME = "kserve-test", "fraud-gbm"

@@ -9,10 +9,10 @@ import time
 import pytest
 import yaml
 
-from service.kube import client as kube_client
-from service.kube.client import Kube, api_client_from
-from service.kube.errors import Unauthorized
-from service.kube.resources import PODS
+from core.kube import client as kube_client
+from core.kube.client import Kube, api_client_from
+from core.kube.errors import Unauthorized
+from core.kube.resources import PODS
 from tests.conftest import public_bundle
 
 PLUGIN = """

@@ -14,9 +14,9 @@ import jsonpatch
 import pytest
 from kubernetes import client, config
 
+from core.kube import Kube
 from service import create_app
 from service.errors import Conflict
-from service.kube import Kube
 from service.remediate import RemediateRequest
 from tests.conftest import SCENARIOS
 
@@ -248,9 +248,9 @@ def test_the_catalogue_lists_each_remediator_with_its_schema_and_whether_it_is_e
 
 def two_object_plan(reader, target, params):
     """A plan over two objects (the InferenceService and Knative's config), to prove all-or-nothing."""
+    from core.kube import resources as R
     from remediations import Change, Plan
     from remediations.patch import PatchBuilder
-    from service.kube import resources as R
 
     isvc_obj = reader.get(R.INFERENCE_SERVICES, target.namespace, target.name)
     cm = reader.get(R.CONFIG_MAPS, "knative-serving", "config-deployment")

@@ -10,7 +10,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from .api import schemas
+from core.objects.names import DNS1123_LABEL, MAX_LABEL
+
+from . import schemas
 
 # Schema classes registered under these names; routes refer to them by name.
 NAMED = {
@@ -21,6 +23,8 @@ NAMED = {
     "Health": schemas.HealthSchema, "Ready": schemas.ReadySchema,
     "NamespaceOverview": schemas.NamespaceOverviewSchema,
 }
+# Path parameters that name Kubernetes objects: their schema is the one DNS-1123 rule of core.objects.names.
+NAMED_BY_DNS1123_LABEL = ("namespace", "name")
 DOCUMENTED_VIEWS = ("diagnose.diagnose", "diagnose.overview", "remediate.list_remediations", "remediate.remediate",
                     "health.healthz", "health.readyz")
 
@@ -53,6 +57,10 @@ def document(app: Flask) -> dict[str, Any]:
     doc = build(app).to_dict()
     for ops in doc.get("paths", {}).values():
         for op in ops.values():
+            for param in op.get("parameters", ()):
+                if param.get("in") == "path" and param.get("name") in NAMED_BY_DNS1123_LABEL:
+                    param["schema"] = {"type": "string", "minLength": 1, "maxLength": MAX_LABEL,
+                                       "pattern": DNS1123_LABEL}
             op.setdefault("responses", {}).setdefault("default", {
                 "description": "an unexpected error (the one error shape, never a traceback)",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
