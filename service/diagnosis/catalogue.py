@@ -48,10 +48,16 @@ def _raw() -> dict[str, Any]:
 
 @functools.cache
 def catalogue() -> dict[str, Code]:
+    raw = {code: v for code, v in _raw().items() if code.isupper()}
+    # a code may say what it suppresses (`suppresses`), next to its own words, or be told (`suppressed_by`)
+    suppressors: dict[str, set[str]] = {code: set(v.get("suppressed_by") or ()) for code, v in raw.items()}
+    for code, v in raw.items():
+        for other in v.get("suppresses") or ():
+            suppressors.setdefault(other, set()).add(code)
     return {code: Code(code, v["severity"], v["title"], v["meaning"], dict(v["explanation"]),
-                       frozenset(v.get("suppressed_by") or ()), dict(v.get("titles") or {}), str(v.get("hop") or ""),
+                       frozenset(suppressors[code]), dict(v.get("titles") or {}), str(v.get("hop") or ""),
                        str(v.get("causes") or ""), dict(v.get("cause_sentences") or {}))
-            for code, v in _raw().items() if code.isupper()}
+            for code, v in raw.items()}
 
 
 def note(key: str, **args: Any) -> str:
