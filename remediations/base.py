@@ -135,6 +135,11 @@ class Suggestion:
 Offer = Callable[[str, str, Mapping[str, Any]], Suggestion | None]
 
 
+def never(code: str, variant: str, facts: Mapping[str, Any]) -> Suggestion | None:
+    """The offer of a remediator that is only ever asked for by name."""
+    return None
+
+
 @dataclass(frozen=True)
 class Remediator:
     id: str
@@ -147,4 +152,4 @@ class Remediator:
     # "knative" is KSERVE_DOCTOR_KNATIVE_NAMESPACE (values: knativeNamespace); without it, cluster-wide.
     rbac: tuple[dict[str, Any], ...]
     plan: Callable[[Reader, Target, dict[str, Any]], Plan]
-    offer: Offer                       # its offer for a finding of one of those codes
+    offer: Offer = never               # its offer for a finding of one of those codes
