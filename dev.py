@@ -2,10 +2,10 @@
 """Set-up and everyday commands, with nothing but Python 3.11+ (and kubectl for the tests).
 
     python3 dev.py run     # .venv + the sandbox on scenarios/ + the service on http://127.0.0.1:8080
-    python3 dev.py test    # .venv + ruff + the whole test suite (what CI runs)
+    python3 dev.py test    # .venv + ruff + lint-imports (the layers) + the whole test suite (what CI runs)
     python3 dev.py bench   # .venv + the benchmarks (prints a table)
     python3 dev.py setup   # only create or refresh .venv
-    python3 dev.py docs    # regenerate docs/findings.md and openapi.yaml from the code
+    python3 dev.py docs    # regenerate docs/findings.md, openapi.yaml and the chart's remediator files from the code
 
 Standard library only: this file runs before the virtual environment exists.
 """
@@ -158,6 +158,8 @@ def test(extra: list[str]) -> None:
     browser()
     env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     subprocess.run([str(VENV / "bin" / "ruff"), "check", "."], cwd=ROOT, check=True, env=env)
+    # the layers of pyproject.toml's [tool.importlinter]: any import that points up fails the build
+    subprocess.run([str(VENV / "bin" / "lint-imports"), "--no-cache"], cwd=ROOT, check=True, env=env)
     workers = ["-n", "2"] if "-n" not in extra else []
     sys.exit(subprocess.run([str(PY), "-m", "pytest", *workers, *extra], cwd=ROOT, env=env).returncode)
 
