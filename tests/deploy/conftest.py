@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from remediations import REMEDIATORS
+from service.chart_values import namespace_value, values_key
 from tests.conftest import ROOT
 
 CHART = ROOT / "helm" / "kserve-doctor"
@@ -29,8 +33,7 @@ ALL_ON: dict[str, Any] = {
     "maxBodyBytes": 2097152,
     "logLevel": "DEBUG",
     "corsOrigins": ["https://console.example.com", "http://localhost:3000"],
-    "remediators": {"raiseMemoryLimit": {"enabled": True}, "skipTagResolution": {"enabled": True},
-                    "restartPods": {"enabled": True}},
+    "remediators": {values_key(rid): {"enabled": True} for rid in REMEDIATORS},
     "extraEnv": [{"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"}],
     "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/doctor"}},
     "service": {"annotations": {"example.com/owner": "platform"}},
@@ -58,19 +61,20 @@ ALL_ON: dict[str, Any] = {
 
 
 def render_files(values: dict[str, Any] | None = None, *, name: str = RELEASE,
-                 namespace: str = NAMESPACE) -> dict[str, str]:
-    """template path -> rendered text, as `helm template` makes them (values.schema.json is enforced)."""
+                 namespace: str = NAMESPACE, chart: Path = CHART) -> dict[str, str]:
+    """template path -> rendered text, as `helm template` makes them (values.schema.json is enforced).
+    chart: another copy of the chart (a test's, regenerated for a remediator the registry does not have)."""
     import helm_python as helm
 
-    with helm.Chart.load(str(CHART)) as chart:
-        return chart.render(values or {}, name=name, namespace=namespace, is_install=True)
+    with helm.Chart.load(str(chart)) as loaded:
+        return loaded.render(values or {}, name=name, namespace=namespace, is_install=True)
 
 
 def render(values: dict[str, Any] | None = None, *, name: str = RELEASE,
-           namespace: str = NAMESPACE) -> list[dict[str, Any]]:
+           namespace: str = NAMESPACE, chart: Path = CHART) -> list[dict[str, Any]]:
     """The manifests the chart renders (NOTES.txt left out), in template order."""
     docs: list[dict[str, Any]] = []
-    for path, text in sorted(render_files(values, name=name, namespace=namespace).items()):
+    for path, text in sorted(render_files(values, name=name, namespace=namespace, chart=chart).items()):
         if path.endswith("NOTES.txt"):
             continue
         docs.extend(d for d in yaml.safe_load_all(text) if d)
@@ -104,4 +108,21 @@ def grants(docs: list[dict[str, Any]]) -> set[tuple[str, str, str, str, str, str
                     for name in rule.get("resourceNames") or [""]:
                         for verb in rule.get("verbs") or []:
                             out.add((role["kind"], ns, group, resource, name, verb))
+    return out
+
+
+def declared_grants(rules: Iterable[Mapping[str, Any]], values: Mapping[str, Any] | None = None
+                    ) -> set[tuple[str, str, str, str, str, str]]:
+    """The grants (as grants() spells them) of PolicyRules as a remediator declares them: a rule with a
+    namespace setting ("knative") in a Role in that setting's namespace (values, default the chart's own),
+    a rule without in the ClusterRole."""
+    values = values or yaml.safe_load((CHART / "values.yaml").read_text())
+    out = set()
+    for rule in rules:
+        kind, ns = ("Role", values[namespace_value(rule["namespace"])]) if "namespace" in rule else ("ClusterRole", "")
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                for name in rule.get("resourceNames") or [""]:
+                    for verb in rule["verbs"]:
+                        out.add((kind, ns, group, resource, name, verb))
     return out

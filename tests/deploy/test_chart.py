@@ -2,6 +2,9 @@
 every operator setting reaches the container, and its RBAC is read-only unless a remediator is enabled,
 in which case exactly that remediator's write is added.
 
+The remediators, their values keys and their grants come from remediations.REMEDIATORS (the chart's
+are generated from it, test_chart_values.py keeps them in step): adding one needs no edit here.
+
 Rendering uses helm-python-sdk (Helm's Go SDK through ctypes, from PyPI: no binary, no cluster);
 validation uses kubernetes-validate's bundled OpenAPI schemas, in strict mode (unknown fields fail).
 """
@@ -16,9 +19,10 @@ import helm_python as helm
 import kubernetes_validate
 import pytest
 
+from core.kube import resources as R
 from remediations import REMEDIATORS
+from service.chart_values import values_key
 from service.config import ENV_PREFIX, Settings
-from service.kube import resources as R
 from tests.conftest import ROOT
 from tests.deploy.conftest import (
     ALL_ON,
@@ -26,6 +30,7 @@ from tests.deploy.conftest import (
     KUBE_VERSION,
     NAMESPACE,
     RELEASE,
+    declared_grants,
     env_of,
     grants,
     only,
@@ -38,11 +43,19 @@ VALUES = {"default": {}, "all-on": ALL_ON}
 READS = {"get", "list", "watch"}
 REVIEWS = {("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews")}
 # values key -> remediation id, as the chart maps them
-REMEDIATOR_KEYS = {"raiseMemoryLimit": "raise-memory-limit", "skipTagResolution": "skip-tag-resolution",
-                   "restartPods": "restart-pods"}
-# Resources the code reads in the Knative namespace only (a Role there), not cluster-wide.
-KNATIVE_NAMESPACE_ONLY = {R.CONFIG_MAPS, R.KNATIVE_SERVINGS}
+REMEDIATOR_KEYS = {values_key(rid): rid for rid in REMEDIATORS}
+# (group, resource) that remediators read and write in a namespace setting's namespace only (a Role there)
+NAMESPACED_ONLY = {(group, resource) for r in REMEDIATORS.values() for rule in r.rbac if "namespace" in rule
+                   for group in rule["apiGroups"] for resource in rule["resources"]}
 EVENT_CREATE = ("ClusterRole", "", "", "events", "", "create")
+
+
+def reads(grants_: set) -> set:
+    return {g for g in grants_ if g[5] in READS}
+
+
+def writes(grants_: set) -> set:
+    return grants_ - reads(grants_)
 
 
 def enabled(*keys: str) -> dict:
@@ -196,13 +209,17 @@ def test_the_default_rbac_only_reads_except_the_two_reviews_and_never_secrets():
     assert env_of(render())["KSERVE_DOCTOR_REMEDIATORS"] == ""
 
 
-def test_the_cluster_wide_reads_are_exactly_what_the_code_reads():
-    """Derived from the code: every resource of service/kube/resources.py that service/ or remediations/ uses."""
+def used_resources(*trees: str) -> set[tuple[str, str]]:
     used = set()
-    for path in [*ROOT.glob("service/**/*.py"), *ROOT.glob("remediations/**/*.py")]:
+    for path in [p for tree in trees for p in ROOT.glob(f"{tree}/**/*.py")]:
         used |= set(re.findall(r"\bR\.([A-Z_]+)\b", path.read_text()))
-    resources = {getattr(R, name) for name in used}
-    expected = {(r.group, r.plural) for r in resources - KNATIVE_NAMESPACE_ONLY} | {("", "pods/log")}
+    return {(getattr(R, name).group, getattr(R, name).plural) for name in used}
+
+
+def test_the_cluster_wide_reads_are_exactly_what_the_code_reads():
+    """Derived from the code: every resource of core/kube/resources.py that service/ or remediations/ uses,
+    but those that remediators (and nothing in service/) use only in a namespace setting's namespace."""
+    expected = used_resources("service") | (used_resources("remediations") - NAMESPACED_ONLY) | {("", "pods/log")}
     cluster = [g for g in grants(rbac(render())) if g[0] == "ClusterRole" and g[5] in READS]
     assert {(group, resource) for _, _, group, resource, _, _ in cluster} == expected
     for group, resource in expected:
@@ -210,50 +227,37 @@ def test_the_cluster_wide_reads_are_exactly_what_the_code_reads():
 
 
 def test_the_knative_namespace_role_reads_config_deployment_by_name_and_knative_servings():
-    assert {g for g in grants(rbac(render())) if g[0] == "Role"} == {
+    assert {g for g in grants(rbac(render())) if g[0] == "Role"} >= {
         ("Role", "knative-serving", "", "configmaps", "config-deployment", "get"),
         ("Role", "knative-serving", "operator.knative.dev", "knativeservings", "", "get"),
         ("Role", "knative-serving", "operator.knative.dev", "knativeservings", "", "list"),
     }
 
 
-EXPECTED_WRITES = {
-    "raiseMemoryLimit": {("ClusterRole", "", "serving.kserve.io", "inferenceservices", "", "patch"), EVENT_CREATE},
-    "restartPods": {("ClusterRole", "", "serving.kserve.io", "inferenceservices", "", "patch"), EVENT_CREATE},
-    "skipTagResolution": {("Role", "knative-serving", "", "configmaps", "config-deployment", "patch"),
-                          ("Role", "knative-serving", "operator.knative.dev", "knativeservings", "", "patch"),
-                          EVENT_CREATE},
-}
+def test_the_default_namespaced_roles_grant_the_remediators_reads_there_and_nothing_else():
+    """What a preview reads in a namespace setting's namespace is granted before anything is enabled."""
+    declared = set().union(*(declared_grants(r.rbac) for r in REMEDIATORS.values()))
+    assert {g for g in grants(rbac(render())) if g[0] == "Role"} == {g for g in reads(declared) if g[0] == "Role"}
 
 
 @pytest.mark.parametrize("key", REMEDIATOR_KEYS)
 def test_enabling_one_remediator_adds_exactly_its_write(key):
     base = grants(rbac(render()))
     docs = render(enabled(key))
-    assert grants(rbac(docs)) - base == EXPECTED_WRITES[key]
+    declared = declared_grants(REMEDIATORS[REMEDIATOR_KEYS[key]].rbac)
+    assert grants(rbac(docs)) - base == writes(declared) | {EVENT_CREATE}
+    assert reads(declared) <= base, "its preview's reads are granted before it is enabled"
     assert base <= grants(rbac(docs))
     assert env_of(docs)["KSERVE_DOCTOR_REMEDIATORS"] == REMEDIATOR_KEYS[key]
 
 
 def test_all_remediators_together_add_the_union_of_their_writes():
     docs = render(enabled(*REMEDIATOR_KEYS))
-    assert grants(rbac(docs)) - grants(rbac(render())) == set().union(*EXPECTED_WRITES.values())
-    assert set(env_of(docs)["KSERVE_DOCTOR_REMEDIATORS"].split(",")) == set(REMEDIATOR_KEYS.values())
-
-
-def test_the_chart_knows_every_remediator_and_grants_what_each_declares():
-    assert set(REMEDIATOR_KEYS.values()) == set(REMEDIATORS), "a remediator was added or removed: update the chart"
-    for key, rid in REMEDIATOR_KEYS.items():
-        granted = grants(rbac(render(enabled(key))))
-        for rule in REMEDIATORS[rid].rbac:
-            kind, ns = ("Role", "knative-serving") if rule.get("namespace") else ("ClusterRole", "")
-            if rule.get("namespace"):
-                assert rule["namespace"] == "knative-serving"
-            for group in rule["apiGroups"]:
-                for resource in rule["resources"]:
-                    for name in rule.get("resourceNames") or [""]:
-                        for verb in rule["verbs"]:
-                            assert (kind, ns, group, resource, name, verb) in granted, (rid, rule)
+    declared = set().union(*(declared_grants(r.rbac) for r in REMEDIATORS.values()))
+    assert grants(rbac(docs)) - grants(rbac(render())) == writes(declared) | {EVENT_CREATE}
+    assert declared <= grants(rbac(docs))
+    assert env_of(docs)["KSERVE_DOCTOR_REMEDIATORS"] == ",".join(REMEDIATOR_KEYS[k] for k in sorted(REMEDIATOR_KEYS))
+    assert set(env_of(docs)["KSERVE_DOCTOR_REMEDIATORS"].split(",")) == set(REMEDIATORS)
 
 
 def test_rbac_can_be_left_to_the_operator():
@@ -288,6 +292,7 @@ def test_values_outside_the_schema_are_refused(values):
 def test_notes_say_what_is_enabled():
     notes = render_files()["kserve-doctor/templates/NOTES.txt"]
     assert "Read-only" in notes and "port-forward svc/kserve-doctor" in notes
+    assert ", ".join(sorted(REMEDIATOR_KEYS)) in notes, "it names the values keys that enable a remediator"
     notes = render_files(copy.deepcopy(ALL_ON))["kserve-doctor/templates/NOTES.txt"]
-    assert "raise-memory-limit,restart-pods,skip-tag-resolution" in notes
+    assert ",".join(REMEDIATOR_KEYS[k] for k in sorted(REMEDIATOR_KEYS)) in notes
     assert "ServiceMonitor" in notes
