@@ -16,25 +16,11 @@ from core.objects import pods as podlib
 from core.objects.fields import name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Snapshot
-
-ADVICE = {
-    "not_found": "The image or tag does not exist in the registry: fix the image reference (the InferenceService's "
-                 "container image, or the ServingRuntime's).",
-    "unauthorized": "The registry refused the node's credentials: add an imagePullSecret for it to the "
-                    "InferenceService's service account (or `imagePullSecrets` in the spec).",
-    "x509": "The node does not trust the registry's TLS certificate: install the registry's CA on the nodes.",
-    "network": "The node cannot reach the registry: check DNS, egress and proxies from the nodes.",
-    "invalid": "The image reference is not valid: fix its spelling.",
-    "injected": "This image is not in the InferenceService: KServe injects it from the `storageInitializer` (or "
-                "`agent`/`logger`) section of the `inferenceservice-config` ConfigMap in KServe's namespace. Fix the "
-                "image there (or the pull secret of the node or service account) and the next pods pick it up.",
-    "default": "Check the image reference and that the nodes can reach and authenticate to the registry.",
-}
-
 
 # Containers KServe adds to the pod from its own configuration, not from the InferenceService.
 INJECTED = (podlib.STORAGE_INITIALIZER, podlib.AGENT, "logger")
@@ -71,11 +57,11 @@ def diagnose(s: Snapshot) -> list[Finding]:
             pulls = [e for e in failed if "Failed to pull image" in str(e.get("message", ""))]
             detail = str(pulls[-1].get("message")) if pulls else c.waiting_message or c.waiting_reason
             kind = classify(detail + " " + c.waiting_reason)
-            advice = ADVICE[kind]
+            advice = [Phrase(kind)]
             if c.name in INJECTED:
-                advice = ADVICE["injected"] + " " + (ADVICE[kind] if kind not in ("default",) else "")
+                advice = [Phrase("injected")] + ([Phrase(kind)] if kind != "default" else [])
             args = {"component": component, "image": image, "container": c.name, "pod": name_of(pod),
-                    "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": advice.strip()}
+                    "reason": c.waiting_reason, "detail": build.quote(detail, 400), "advice": advice}
             evidence = [
                 build.observed(pod, c.path, build.container_value(c), f"{a.note} cannot pull it"),
                 build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.image", image),
@@ -102,7 +88,7 @@ def _reported_only(s: Snapshot, component: str) -> Finding | None:
             m = re.search(r'image "([^"]+)"', message)
             args = {"component": component, "image": m.group(1) if m else "(unknown image)",
                     "revision": name_of(latest), "reason": c.get("reason"), "detail": build.quote(message, 400),
-                    "advice": ADVICE[classify(message)], "container": "", "pod": ""}
+                    "advice": Phrase(classify(message)), "container": "", "pod": ""}
             return build.make("IMAGE_PULL_FAILED", component, args, [build.condition(latest, type_)],
                               variant="reported", obj=latest)
     return None

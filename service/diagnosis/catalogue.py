@@ -16,6 +16,19 @@ CODES_FILE = Path(__file__).with_name("codes.yaml")
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A named sentence of a code's catalogue entry (`phrases` in codes.yaml), chosen by a diagnoser: the
+    value of the placeholder of the same name, e.g. {advice}. Its own args fill its placeholders."""
+
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **args: Any) -> Phrase:
+        return cls(key, args)
+
+
+@dataclass(frozen=True)
 class Code:
     code: str
     severity: str
@@ -27,6 +40,7 @@ class Code:
     hop: str = ""                      # the hop of the request flow it breaks ("" for none)
     causes: str = ""                   # "component": a symptom of the other failures of its component
     cause_sentences: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, dict[str, str]] = field(default_factory=dict)  # placeholder -> key -> sentence
 
     def cause_sentence(self, causes: Sequence[str]) -> str:
         """The sentence a symptom's explanation gets for the root causes linked to it."""
@@ -35,10 +49,19 @@ class Code:
         return " ".join(self.cause_sentences["none"].split())
 
     def render(self, variant: str, args: dict[str, Any]) -> tuple[str, str]:
-        """(title, explanation) with args filled in; a missing argument is a bug and raises KeyError."""
+        """(title, explanation) with args filled in; a missing argument or phrase is a bug and raises KeyError."""
         template = self.explanations.get(variant) or self.explanations["default"]
         title = self.titles.get(variant) or self.title
-        return title.format_map(args), " ".join(template.format_map(args).split())
+        filled = {k: self._phrased(k, v, args) for k, v in args.items()}
+        return title.format_map(filled), " ".join(template.format_map(filled).split())
+
+    def _phrased(self, name: str, value: Any, args: dict[str, Any]) -> Any:
+        """A Phrase (or a sequence of them, joined) as the sentence the catalogue has for it."""
+        chosen = [value] if isinstance(value, Phrase) else value if isinstance(value, list | tuple) and value and \
+            all(isinstance(p, Phrase) for p in value) else None
+        if chosen is None:
+            return value
+        return " ".join(" ".join(self.phrases[name][p.key].format_map({**args, **p.args}).split()) for p in chosen)
 
 
 @functools.cache
@@ -56,7 +79,8 @@ def catalogue() -> dict[str, Code]:
             suppressors.setdefault(other, set()).add(code)
     return {code: Code(code, v["severity"], v["title"], v["meaning"], dict(v["explanation"]),
                        frozenset(suppressors[code]), dict(v.get("titles") or {}), str(v.get("hop") or ""),
-                       str(v.get("causes") or ""), dict(v.get("cause_sentences") or {}))
+                       str(v.get("causes") or ""), dict(v.get("cause_sentences") or {}),
+                       {k: dict(m) for k, m in (v.get("phrases") or {}).items()})
             for code, v in raw.items()}
 
 

@@ -35,7 +35,7 @@ def test_every_contract_code_exists_with_its_exact_name():
     assert len(codes) >= 18
     assert set(codes) - set(catalogue.catalogue()) <= NOT_YET_DIAGNOSED
     assert not NOT_YET_DIAGNOSED & set(catalogue.catalogue()), "a code landed: take it out of NOT_YET_DIAGNOSED"
-    assert NOT_YET_DIAGNOSED <= set(codes)
+    assert set(codes) >= NOT_YET_DIAGNOSED
 
 
 def test_every_code_has_a_severity_title_meaning_and_default_explanation():
