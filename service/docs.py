@@ -1,4 +1,5 @@
-"""`python -m service.docs`: write the documents generated from the code (docs/findings.md)."""
+"""`python -m service.docs`: write what is generated from the code: docs/findings.md, openapi.yaml, and the
+Helm chart's remediator files and the README's remediator table (service.chart_values)."""
 
 from __future__ import annotations
 
