@@ -187,29 +187,145 @@ class Sandbox:
     def _handle(self, request: Request, info: RequestInfo, user: User) -> Response:
         if request.path.startswith("/_sandbox/"):
             return self._control(request, user)
-        effect = self.faults.effect(info.as_match(user.name))
-        if effect is not None:
-            if effect.delay_ms:
-                time.sleep(effect.delay_ms / 1000)
-            if effect.status:
-                t = self.registry.lookup(info.group, info.version, info.resource) if info.resource_request else None
-                gr = t.group_resource if t else info.resource
-                if effect.status == 403:
-                    raise st.forbidden(gr, info.name, forbidden_reason(self._attributes(info, user)))
-                err = st.for_code(int(effect.status), gr, info.name)
-                if effect.retry_after is not None:
-                    err.retry_after = int(effect.retry_after)
-                    err.details["retryAfterSeconds"] = int(effect.retry_after)
-                raise err
+        self.apply_faults(info, user)
         if not info.resource_request:
             self._authorize(info, user, None)
             return self._discovery(request.path)
+        return self._resource(request, info, self.admit(info, user), user)
+
+    # -- the stages every request goes through, and the reads, without HTTP --------------------
+    # The WSGI handlers below are thin adapters over these; sandbox.offline calls them in-process.
+
+    def apply_faults(self, info: RequestInfo, user: User) -> None:
+        """The bundle's fault rules for this request: wait, and raise the Status of the first rule that fits."""
+        effect = self.faults.effect(info.as_match(user.name))
+        if effect is None:
+            return
+        if effect.delay_ms:
+            time.sleep(effect.delay_ms / 1000)
+        if effect.status:
+            t = self.registry.lookup(info.group, info.version, info.resource) if info.resource_request else None
+            gr = t.group_resource if t else info.resource
+            if effect.status == 403:
+                raise st.forbidden(gr, info.name, forbidden_reason(self._attributes(info, user)))
+            err = st.for_code(int(effect.status), gr, info.name)
+            if effect.retry_after is not None:
+                err.retry_after = int(effect.retry_after)
+                err.details["retryAfterSeconds"] = int(effect.retry_after)
+            raise err
+
+    def admit(self, info: RequestInfo, user: User) -> ResourceType:
+        """Authorization, then routing: the resource type a resource request is about, or the real server's error."""
         t = self.registry.lookup(info.group, info.version, info.resource)
         # the real server's filter chain authorizes before routing: a caller may not learn which APIs exist
         self._authorize(info, user, t)
         if t is None or (info.subresource and info.subresource not in t.subresources):
             raise st.not_found_path()
-        return self._resource(request, info, t, user)
+        if info.verb not in t.verbs and not (info.subresource and info.verb in ("get", "update", "patch")):
+            raise st.method_not_supported(t.group_resource, info.verb)
+        if t.namespaced and not info.namespace and info.verb not in ("list", "watch"):
+            raise st.not_found_path()
+        if not t.namespaced and info.namespace and t.kind != "Namespace":
+            raise st.not_found_path()
+        return t
+
+    def get_object(self, info: RequestInfo, t: ResourceType) -> dict[str, Any]:
+        """The object a get names, as served under the requested version."""
+        return _with_version(self._existing(info, t), t, info.version)
+
+    def select(self, info: RequestInfo, t: ResourceType, label_selector: str = "", field_selector: str = "",
+               ) -> tuple[int, list[dict[str, Any]]]:
+        """The stored objects both selectors match (400 on a malformed one), with the store's resourceVersion."""
+        match = matcher(label_selector, field_selector, t.fields, t.group_resource)
+        involved = None
+        for part in field_selector.split(","):
+            k, _, v = part.partition("=")
+            if k.strip() == "involvedObject.name" and not v.startswith("="):
+                involved = v.strip()
+        return self.store.list(t, info.namespace or None, match, involved_name=involved,
+                               label_terms=match.label_terms())
+
+    def list_objects(self, info: RequestInfo, t: ResourceType, label_selector: str = "", field_selector: str = "",
+                     limit: str = "", cont: str = "") -> dict[str, Any]:
+        """One page of a list, as the `<Kind>List` the server answers (limit and continue as the query gives them)."""
+        rv, items = self.select(info, t, label_selector, field_selector)
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        if cont:
+            try:
+                token = json.loads(base64.urlsafe_b64decode(cont.encode()))
+                after = (str(token["ns"]), str(token["name"]))
+                rv = int(token["rv"])
+            except (ValueError, KeyError, TypeError, binascii.Error) as e:
+                raise st.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
+                                     "(version meta.k8s.io/v1)") from e
+            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
+            meta["resourceVersion"] = str(rv)
+        if limit:
+            try:
+                n = int(limit)
+            except ValueError as e:
+                raise st.bad_request(f"invalid limit: {limit}") from e
+            if n > 0 and len(items) > n:
+                last = items[n - 1]["metadata"]
+                meta["continue"] = base64.urlsafe_b64encode(_dumps(
+                    {"rv": rv, "ns": last.get("namespace", ""), "name": last["name"]})).decode()
+                if not label_selector and not field_selector:
+                    meta["remainingItemCount"] = len(items) - n
+                items = items[:n]
+        return {"kind": f"{t.kind}List", "apiVersion": t.api_version(info.version), "metadata": meta,
+                "items": [_with_version(o, t, info.version) for o in items]}
+
+    def pod_log(self, info: RequestInfo, t: ResourceType, container: str = "", previous: bool = False,
+                tail_lines: str | None = None, limit_bytes: str | None = None) -> bytes:
+        """A container's log as the kubelet serves it through the API server (pods/log); the numbers as the query
+        gives them."""
+        pod = self._existing(info, t)
+        spec = pod.get("spec") or {}
+        containers = [c.get("name") for c in spec.get("containers") or []]
+        inits = [c.get("name") for c in spec.get("initContainers") or []]
+        if not container:
+            if len(containers) == 1:
+                container = containers[0]
+            elif not containers:
+                raise st.bad_request(f"a container name must be specified for pod {info.name}")
+            else:
+                msg = f"a container name must be specified for pod {info.name}, choose one of: [{' '.join(containers)}]"
+                if inits:
+                    msg += f" or one of the init containers: [{' '.join(inits)}]"
+                raise st.bad_request(msg)
+        if container not in containers and container not in inits:
+            raise st.bad_request(f"container {container} is not valid for pod {info.name}")
+        data = self.logs.get((info.namespace, info.name, container, previous))
+        status = _container_status(pod, container)
+        waiting_to_restart = bool((status.get("state") or {}).get("waiting")) and bool(
+            (status.get("lastState") or {}).get("terminated"))
+        if data is None and not previous and waiting_to_restart:
+            # the kubelet serves the last terminated instance while the container waits to restart
+            data = self.logs.get((info.namespace, info.name, container, True))
+        if data is None:
+            if previous:
+                if int(status.get("restartCount") or 0) == 0 and not (status.get("lastState") or {}).get("terminated"):
+                    raise st.bad_request(f'previous terminated container "{container}" in pod "{info.name}" not found')
+                data = b""
+            else:
+                waiting = (status.get("state") or {}).get("waiting")
+                if waiting and not status.get("lastState", {}).get("terminated"):
+                    raise st.bad_request(f'container "{container}" in pod "{info.name}" is waiting to start: '
+                                         f'{waiting.get("reason") or "ContainerCreating"}')
+                data = b""
+        if tail_lines:
+            try:
+                n = int(tail_lines)
+            except ValueError as e:
+                raise st.bad_request(f"invalid tailLines: {tail_lines}") from e
+            lines = data.splitlines(keepends=True)
+            data = b"".join(lines[-n:]) if n > 0 else b""
+        if limit_bytes:
+            try:
+                data = data[: max(int(limit_bytes), 0)]
+            except ValueError as e:
+                raise st.bad_request(f"invalid limitBytes: {limit_bytes}") from e
+        return data
 
     def _attributes(self, info: RequestInfo, user: User) -> Attributes:
         return Attributes(user, info.verb, info.group, info.resource, info.subresource, info.namespace,
@@ -297,12 +413,6 @@ class Sandbox:
     # -- resources -----------------------------------------------------------------------------
 
     def _resource(self, request: Request, info: RequestInfo, t: ResourceType, user: User) -> Response:
-        if info.verb not in t.verbs and not (info.subresource and info.verb in ("get", "update", "patch")):
-            raise st.method_not_supported(t.group_resource, info.verb)
-        if t.namespaced and not info.namespace and info.verb not in ("list", "watch"):
-            raise st.not_found_path()
-        if not t.namespaced and info.namespace and t.kind != "Namespace":
-            raise st.not_found_path()
         dry_run = request.args.getlist("dryRun")
         if any(d != "All" for d in dry_run):
             raise st.bad_request(f"unsupported dry run mode: {dry_run}")
@@ -322,56 +432,21 @@ class Sandbox:
         return obj
 
     def _get(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
-        obj = _with_version(self._existing(info, t), t, info.version)
+        obj = self.get_object(info, t)
         if _wants_table(request):
             return _json(table(t, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
                                request.args.get("includeObject", "Metadata")))
         return _json(obj)
 
     def _selected(self, request: Request, info: RequestInfo, t: ResourceType) -> tuple[int, list[dict[str, Any]]]:
-        label_sel = request.args.get("labelSelector", "")
-        field_sel = request.args.get("fieldSelector", "")
-        match = matcher(label_sel, field_sel, t.fields, t.group_resource)
-        involved = None
-        for part in field_sel.split(","):
-            k, _, v = part.partition("=")
-            if k.strip() == "involvedObject.name" and not v.startswith("="):
-                involved = v.strip()
-        return self.store.list(t, info.namespace or None, match, involved_name=involved,
-                               label_terms=match.label_terms())
+        return self.select(info, t, request.args.get("labelSelector", ""), request.args.get("fieldSelector", ""))
 
     def _list(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
-        rv, items = self._selected(request, info, t)
-        meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        start = request.args.get("continue", "")
-        if start:
-            try:
-                token = json.loads(base64.urlsafe_b64decode(start.encode()))
-                after = (str(token["ns"]), str(token["name"]))
-                rv = int(token["rv"])
-            except (ValueError, KeyError, TypeError, binascii.Error) as e:
-                raise st.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
-                                     "(version meta.k8s.io/v1)") from e
-            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
-            meta["resourceVersion"] = str(rv)
-        limit = request.args.get("limit", "")
-        if limit:
-            try:
-                n = int(limit)
-            except ValueError as e:
-                raise st.bad_request(f"invalid limit: {limit}") from e
-            if n > 0 and len(items) > n:
-                last = items[n - 1]["metadata"]
-                meta["continue"] = base64.urlsafe_b64encode(_dumps(
-                    {"rv": rv, "ns": last.get("namespace", ""), "name": last["name"]})).decode()
-                if not request.args.get("labelSelector") and not request.args.get("fieldSelector"):
-                    meta["remainingItemCount"] = len(items) - n
-                items = items[:n]
-        items = [_with_version(o, t, info.version) for o in items]
+        body = self.list_objects(info, t, request.args.get("labelSelector", ""), request.args.get("fieldSelector", ""),
+                                 request.args.get("limit", ""), request.args.get("continue", ""))
         if _wants_table(request):
-            return _json(table(t, items, meta, request.args.get("includeObject", "Metadata")))
-        return _json({"kind": f"{t.kind}List", "apiVersion": t.api_version(info.version), "metadata": meta,
-                      "items": items})
+            return _json(table(t, body["items"], body["metadata"], request.args.get("includeObject", "Metadata")))
+        return _json(body)
 
     def _watch(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
         label_sel = request.args.get("labelSelector", "")
@@ -435,56 +510,8 @@ class Sandbox:
         return self.store.resource_version if self.store.changes_since(t.key, since) == [] else since
 
     def _log(self, request: Request, info: RequestInfo, t: ResourceType) -> Response:
-        pod = self._existing(info, t)
-        spec = pod.get("spec") or {}
-        containers = [c.get("name") for c in spec.get("containers") or []]
-        inits = [c.get("name") for c in spec.get("initContainers") or []]
-        container = request.args.get("container", "")
-        if not container:
-            if len(containers) == 1:
-                container = containers[0]
-            elif not containers:
-                raise st.bad_request(f"a container name must be specified for pod {info.name}")
-            else:
-                msg = f"a container name must be specified for pod {info.name}, choose one of: [{' '.join(containers)}]"
-                if inits:
-                    msg += f" or one of the init containers: [{' '.join(inits)}]"
-                raise st.bad_request(msg)
-        if container not in containers and container not in inits:
-            raise st.bad_request(f"container {container} is not valid for pod {info.name}")
-        previous = request.args.get("previous") in ("true", "1")
-        data = self.logs.get((info.namespace, info.name, container, previous))
-        status = _container_status(pod, container)
-        waiting_to_restart = bool((status.get("state") or {}).get("waiting")) and bool(
-            (status.get("lastState") or {}).get("terminated"))
-        if data is None and not previous and waiting_to_restart:
-            # the kubelet serves the last terminated instance while the container waits to restart
-            data = self.logs.get((info.namespace, info.name, container, True))
-        if data is None:
-            if previous:
-                if int(status.get("restartCount") or 0) == 0 and not (status.get("lastState") or {}).get("terminated"):
-                    raise st.bad_request(f'previous terminated container "{container}" in pod "{info.name}" not found')
-                data = b""
-            else:
-                waiting = (status.get("state") or {}).get("waiting")
-                if waiting and not status.get("lastState", {}).get("terminated"):
-                    raise st.bad_request(f'container "{container}" in pod "{info.name}" is waiting to start: '
-                                         f'{waiting.get("reason") or "ContainerCreating"}')
-                data = b""
-        tail = request.args.get("tailLines")
-        if tail:
-            try:
-                n = int(tail)
-            except ValueError as e:
-                raise st.bad_request(f"invalid tailLines: {tail}") from e
-            lines = data.splitlines(keepends=True)
-            data = b"".join(lines[-n:]) if n > 0 else b""
-        limit = request.args.get("limitBytes")
-        if limit:
-            try:
-                data = data[: max(int(limit), 0)]
-            except ValueError as e:
-                raise st.bad_request(f"invalid limitBytes: {limit}") from e
+        data = self.pod_log(info, t, request.args.get("container", ""), request.args.get("previous") in ("true", "1"),
+                            request.args.get("tailLines"), request.args.get("limitBytes"))
         return Response(data, content_type="text/plain")
 
     def _body(self, request: Request) -> dict[str, Any]:
