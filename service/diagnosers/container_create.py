@@ -16,6 +16,7 @@ from core.objects import pods as podlib
 from core.objects.fields import name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -28,23 +29,21 @@ READS = (Reads((Need.POD_EVENTS,)),)
 
 
 
-def advice(detail: str) -> str:
+def advice(detail: str) -> Phrase:
+    """What to do, by what the kubelet's message names (the words are the code's `advice` phrases)."""
     d = detail.lower()
     if "multi-attach" in d:
         m = re.search(r"used by pod\(s\) ([\w.,-]+)", detail)
-        holder = f" ({m.group(1)})" if m else ""
-        return (f"A ReadWriteOnce volume is attached to another pod on another node{holder}: stop that pod, or use a "
-                "ReadWriteMany / ReadOnlyMany claim for a model several pods read.")
+        return Phrase.of("multi_attach", holder=m.group(1)) if m else Phrase("multi_attach_unnamed")
     if m := re.search(r'secret "([^"]+)" not found', d):
-        return (f"Create the Secret {m.group(1)} in the InferenceService's namespace (for storage credentials, the "
-                "one its service account references), or stop referencing it.")
+        return Phrase.of("secret", secret=m.group(1))
     if m := re.search(r'configmap "([^"]+)" not found', d):
-        return f"Create the ConfigMap {m.group(1)} in the namespace, or stop referencing it."
+        return Phrase.of("configmap", configmap=m.group(1))
     if "persistentvolumeclaim" in d or "pvc" in d:
-        return "Check the PersistentVolumeClaim named in the storage URI: it must exist and be bound in this namespace."
+        return Phrase("pvc")
     if "couldn't find key" in d:
-        return "The Secret or ConfigMap exists but lacks the key the container asks for: add the key or fix the name."
-    return "Fix what the message names; the kubelet retries by itself."
+        return Phrase("missing_key")
+    return Phrase("default")
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

@@ -16,6 +16,7 @@ from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -66,7 +67,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
             summary = build.summary_line(lines, (r"^\s*\w+(Error|Exception|Iteration)\b.*$",))
             args = {"component": component, "container": c.name, "exit_code": exit_.get("exitCode", "?"),
                     "restarts": c.restarts, "state": c.waiting_reason or build.pod_state(pod),
-                    "log_summary": build.quote(summary) if summary else "nothing (the log is empty)"}
+                    "log_summary": build.quote(summary) if summary else Phrase("empty")}
             evidence = [
                 build.observed(pod, c.path, build.container_value(c), f"{a.note} crash the same way"),
                 build.log(excerpt, build.telling_lines(excerpt.lines, ())) if excerpt and excerpt.text else (

@@ -18,6 +18,7 @@ from core.objects import knative
 from core.objects.fields import name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -53,7 +54,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 "resource": f"{obj.get('kind')} {name_of(obj)}", "reason": c.get("reason"),
                 "message_suffix": build.suffix(str(c.get("message", ""))), "knative_namespace": "knative-serving",
                 "host": host,
-                "controller_says": f" The networking controller says: {build.quote(said)}." if said else ""}
+                "controller_says": Phrase.of("said", said=build.quote(said)) if said else Phrase("nothing")}
         evidence = [
             build.condition(obj, str(c.get("type"))),
             build.condition(kingress, "LoadBalancerReady") if kingress is not None else None,

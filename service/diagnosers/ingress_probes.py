@@ -13,6 +13,7 @@ from core.objects import knative
 from core.objects.fields import as_list, dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -39,13 +40,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
     if not lines and not conds:
         return []
     policies = list(s.authorization_policies or ())
-    sentence = ""
+    sentence = Phrase("none")
     if policies:
-        names = ", ".join(name_of(p) for p in policies)
-        sentence = (f"AuthorizationPolicies in namespace {s.namespace}: {names}; the evidence shows their rules, "
-                    "none of "
-                    "which admits the probes.") if all(as_list(dig(p, "spec", "rules")) for p in policies) else (
-            f"AuthorizationPolicies in namespace {s.namespace}: {names}.")
+        sentence = Phrase.of("none_admits" if all(as_list(dig(p, "spec", "rules")) for p in policies) else "listed",
+                             namespace=s.namespace, policies=", ".join(name_of(p) for p in policies))
     statuses = sorted({next(g for g in m.groups() if g) for _, ln in lines if (m := _STATUS.search(ln))})
     args = {"count": len(lines) or len(conds), "policies_sentence": sentence,
             "status": "/".join(statuses) or "403"}

@@ -16,6 +16,7 @@ from core.objects import pods as podlib
 from core.objects.fields import name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Evidence, Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -88,9 +89,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
             if not (m := rx.search(text)) or (src.startup and LOADED_AFTERWARDS.search(text, m.end())):
                 continue
             summary = build.summary_line(src.lines, [rx.pattern])
-            if src.where == "server" and summary.strip() == "StopIteration":
-                summary = "StopIteration: none of the model file names the server looks for exists"
-            args = {"component": component, "storage_uri": uri, "log_summary": build.quote(summary),
+            # a bare StopIteration is the server finding none of the file names it looks for: say so
+            glossed = src.where == "server" and summary.strip() == "StopIteration"
+            args = {"component": component, "storage_uri": uri,
+                    "log_summary": Phrase("stop_iteration") if glossed else build.quote(summary),
                     "runtime": isvclib.runtime_name(s.isvc) or isvclib.model_format(s.isvc) or "model"}
             evidence = [build.declared(s.isvc, f"spec.{component}", uri, "the storage URI"),
                         src.quote(build.telling_lines(src.lines, [rx.pattern] if src.startup else

@@ -11,6 +11,7 @@ from __future__ import annotations
 from core.objects import conditions as cond
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence.needs import Reads
 from ..evidence.snapshot import Snapshot
@@ -27,11 +28,12 @@ def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
     ready = cond.condition(s.isvc, "Ready") or {}
     args = {"name": s.name, "namespace": s.namespace,
             "reason": ready.get("reason")
-            or ("no Ready condition at all" if not ready else f"Ready {ready.get('status')}"),
+            or (Phrase("no_condition") if not ready else Phrase.of("status", ready_status=ready.get("status"))),
             "message_suffix": build.suffix(str(ready.get("message", "")))}
     warnings = [e for e in s.events_for("InferenceService", s.name) if e.get("type") == "Warning"]
-    args["events_sentence"] = (f" KServe's last warning about it ({warnings[-1].get('reason')}): "
-                               f"{build.quote(str(warnings[-1].get('message', '')), 400)}." if warnings else "")
+    args["events_sentence"] = Phrase.of("warning", warning_reason=warnings[-1].get("reason"),
+                                        warning=build.quote(str(warnings[-1].get("message", "")), 400)) \
+        if warnings else Phrase("none")
     evidence = [build.condition(s.isvc, str(c.get("type"))) for c in cond.failing(s.isvc)[:5]]
     if not evidence:
         evidence = [build.reported(s.isvc, "status.conditions", cond.conditions(s.isvc) or None)]

@@ -19,6 +19,7 @@ from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -40,16 +41,17 @@ def _oom_without_a_declared_limit(s: Snapshot) -> bool:
 READS = (Reads((Need.SERVING_RUNTIMES,), when=_oom_without_a_declared_limit),)
 
 
-def memory_limit(s: Snapshot, component: str, container: str, pod: Obj | None) -> tuple[str, str]:
-    """(limit, where it comes from, in words) for one container (the rule is core.objects.memory_limit's)."""
+def memory_limit(s: Snapshot, component: str, container: str, pod: Obj | None) -> tuple[str, str | Phrase]:
+    """(limit, where it comes from: a field path, a runtime, or a `limit_source` phrase) for one container (the
+    rule is core.objects.memory_limit's)."""
     limit = memory_limit_of.effective(s.isvc, component, container, s.runtimes or (), [pod] if pod else [])
     if limit.source == "spec":
         return limit.value, limit.spec_path
     if limit.source == "runtime" and limit.runtime is not None:
         return limit.value, f"{limit.runtime.get('kind')} {name_of(limit.runtime)}"
     if limit.source == "pod":
-        return limit.value, f"the pod's {container} (set by the ServingRuntime or a LimitRange)"
-    return "", "no memory limit"
+        return limit.value, Phrase.of("pod", container=container)
+    return "", Phrase("none")
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -76,9 +78,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 evidence.append(build.condition(latest, "Ready"))
             if isvclib.last_failure(s.isvc).get("exitCode") == 137:
                 evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo.exitCode", 137))
+            declared = limit and isinstance(source, str) and source.startswith("spec.")
             findings.append(build.make("CONTAINER_OOM_KILLED", component, args, evidence,
-                                       variant="default" if limit and source.startswith("spec.") else "no_limit",
-                                       obj=pod))
+                                       variant="default" if declared else "no_limit", obj=pod))
         if not topology.current_pods(s, component) and (f := _reported_only(s, component)) is not None:
             findings.append(f)
     return findings

@@ -17,6 +17,7 @@ from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -30,18 +31,18 @@ READS = (Reads((Need.FAILING_POD_LOGS, Need.POD_EVENTS)),)
 
 
 
-def advice(detail: str) -> str:
+def advice(detail: str) -> Phrase:
+    """What to do, by what the probe got (the words are the code's `advice` phrases)."""
     d = detail.lower()
     if re.search(r"statuscode: 5\d\d|\b503\b|\b500\b", d):
-        return ("The server answers but says it is not ready: usually the model did not load. Its log (evidence) "
-                "says why.")
+        return Phrase("not_ready")
     if "connection refused" in d:
-        return "Nothing listens on the probed port: check the probe's port against the port the server listens on."
+        return Phrase("refused")
     if "statuscode: 404" in d or " 404" in d:
-        return "The probed path does not exist on this server: fix the probe's path."
+        return Phrase("not_found")
     if "timeout" in d or "deadline exceeded" in d:
-        return "The server is too slow to answer: raise `timeoutSeconds`, or give it time with `initialDelaySeconds`."
-    return "Check the probe's port and path, and the server's log."
+        return Phrase("timeout")
+    return Phrase("default")
 
 
 def _probe_events(s: Snapshot, pod: Obj) -> dict[tuple[str, str], list[Obj]]:

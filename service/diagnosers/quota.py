@@ -15,6 +15,7 @@ from core.objects import inference_service as isvclib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -57,17 +58,13 @@ def _refusal(obj: Obj) -> dict | None:
     return None
 
 
-def advice(message: str) -> str:
+def advice(message: str) -> Phrase:
+    """What to do, by what admission says (the words are the code's `advice` phrases)."""
     if "exceeded quota" in message:
-        return ("The namespace's ResourceQuota has no room for another pod of this size: free room (scale down "
-                "something else), raise the quota, or lower the component's requests and limits.")
+        return Phrase("exceeded")
     if "failed quota" in message or "must specify" in message:
-        return ("A ResourceQuota in the namespace requires every container to declare the resources it names, and "
-                "one does not: often Knative's queue-proxy sidecar, which the InferenceService does not size. Add "
-                "a LimitRange with default requests and limits for containers, or set the queue sidecar's "
-                "resources in Knative's config-deployment (queue-sidecar-cpu-limit, queue-sidecar-memory-limit).")
-    return ("A LimitRange in the namespace refuses the pod's requests or limits: bring the component's resources "
-            "within its bounds.")
+        return Phrase("must_specify")
+    return Phrase("limit_range")
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

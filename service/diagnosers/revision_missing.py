@@ -14,6 +14,7 @@ from core.objects import inference_service as isvclib
 from core.objects.fields import dig, labels_of, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Reads
@@ -25,14 +26,14 @@ READS: tuple[Reads, ...] = ()
 
 
 
-def revision_state(rev: dict | None) -> str:
+def revision_state(rev: dict | None) -> Phrase:
+    """The revision's Ready condition, in the words of the code's `revision_state` phrases."""
     if rev is None:
-        return "it could not be read"
+        return Phrase("unread")
     c = cond.condition(rev, "Ready") or {}
-    out = f"Ready {c.get('status', 'Unknown')}"
     if c.get("reason"):
-        out += f", reason {c['reason']}"
-    return out
+        return Phrase.of("ready_reason", ready_status=c.get("status", "Unknown"), ready_reason=c["reason"])
+    return Phrase.of("ready", ready_status=c.get("status", "Unknown"))
 
 
 def diagnose(s: Snapshot) -> list[Finding]:

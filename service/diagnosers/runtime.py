@@ -16,6 +16,7 @@ from core.objects import inference_service as isvclib
 from core.objects.fields import as_list, dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence.needs import Need, Reads
 from ..evidence.snapshot import Obj, Snapshot
@@ -50,21 +51,20 @@ def protocols(rt: Obj) -> list[str]:
     return [str(p) for p in as_list(dig(rt, "spec", "protocolVersions"))] or ["v1"]
 
 
-def why_not(rt: Obj, fmt: str, protocol: str, model_path: str = "spec.predictor.model") -> str:
-    """Every reason a runtime that knows the format cannot serve this model, or "" when it could."""
+def why_not(rt: Obj, fmt: str, protocol: str, model_path: str = "spec.predictor.model") -> list[Phrase]:
+    """Every reason a runtime that knows the format cannot serve this model (the code's `why` phrases, joined
+    by `and`), or none when it could."""
     reasons = []
     if dig(rt, "spec", "disabled"):
-        reasons.append("is disabled")
+        reasons.append(Phrase("disabled"))
     if protocol and protocol not in protocols(rt):
-        reasons.append(f"speaks {'/'.join(protocols(rt))}, not {protocol}")
+        reasons.append(Phrase.of("protocol", speaks="/".join(protocols(rt)), protocol=protocol))
     auto = [f for f in as_list(dig(rt, "spec", "supportedModelFormats"))
             if isinstance(f, dict) and f.get("name") == fmt and f.get("autoSelect")]
     if not auto:
-        reasons.append("is not auto-selected for it (name it in spec.predictor.model.runtime)"
-                       if model_path == "spec.predictor.model" else
-                       f"is not auto-selected for it (an old-style {model_path} cannot name a runtime: move it to "
-                       "spec.predictor.model with modelFormat and runtime)")
-    return " and ".join(reasons)
+        reasons.append(Phrase("not_auto_selected") if model_path == "spec.predictor.model" else
+                       Phrase.of("not_auto_selected_old_style", model_path=model_path))
+    return [part for i, r in enumerate(reasons) for part in ([Phrase("and")] if i else []) + [r]]
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -80,26 +80,27 @@ def diagnose(s: Snapshot) -> list[Finding]:
     runtimes = list(s.runtimes or ())
     known = ", ".join(f"{name_of(r)} [{', '.join(supported_formats(r)) or 'no formats'}]"
                       + (" (disabled)" if dig(r, "spec", "disabled") else "") for r in runtimes)
-    if s.runtimes is None:
-        known = "the runtimes could not be read"
+    known_runtimes = Phrase("unread") if s.runtimes is None else Phrase.of("listed", runtimes=known) if known \
+        else Phrase("none")
     knowing = [r for r in runtimes if any(f.split(":")[0] == fmt for f in supported_formats(r))]
-    reasons_not = [f"{name_of(r)} {why}" for r in knowing if (why := why_not(r, fmt, protocol, model_path))]
+    refused = [(name_of(r), why) for r in knowing if (why := why_not(r, fmt, protocol, model_path))]
     if s.runtimes is None:
-        candidates = "The installed runtimes could not be read."
+        candidates = Phrase("unread")
     elif not knowing:
-        candidates = f"None of the runtimes here supports {fmt} ({known or 'none are installed'})."
+        candidates = Phrase("none_supports")
     else:
-        candidates = "Runtimes that know the format cannot take it: " + "; ".join(reasons_not) + "."
+        candidates = Phrase.of("cannot_take", refusals=[
+            Phrase.of("refusal" if i < len(refused) - 1 else "last_refusal", refused=name, why=why)
+            for i, (name, why) in enumerate(refused)] or Phrase("none"))
     detail = str(failure.get("message") or (reasons[0].get("message") if reasons else "")
                  or (events[-1].get("message") if events else "")).strip()
     variant = "named" if named and failure.get("reason") in ("RuntimeNotRecognized", "RuntimeDisabled") else "default"
     match = next((r for r in runtimes if name_of(r) == named), None)
-    problem = ("is disabled" if match is not None and dig(match, "spec", "disabled") else
-               f"does not support {fmt}" if match is not None else "does not exist where KServe looks for it")
+    problem = Phrase("disabled" if match is not None and dig(match, "spec", "disabled") else
+                     "unsupported" if match is not None else "missing")
     args = {"model_format": fmt, "runtime": named, "runtime_problem": problem, "namespace": s.namespace,
-            "protocol_sentence": f" over protocol {protocol}" if protocol else "",
-            "candidates_sentence": candidates, "known_runtimes": known or "none are installed",
-            "detail": build.quote(detail)}
+            "format_sentence": Phrase.of("protocol", protocol=protocol) if protocol else Phrase("any_protocol"),
+            "candidates_sentence": candidates, "known_runtimes": known_runtimes, "detail": build.quote(detail)}
     evidence = [
         build.declared(s.isvc, f"{model_path}.modelFormat", model.get("modelFormat"))
         if model.get("modelFormat") else build.declared(s.isvc, model_path, model, f"the framework key names {fmt}"),

@@ -16,6 +16,7 @@ from core.objects.fields import as_dict, as_list, dig, name_of
 from core.quantities import QuantityError, format_bytes, parse
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -40,22 +41,18 @@ def requests_of(pod: Obj) -> dict[str, str]:
     return out
 
 
-def advice(message: str) -> str:
+def advice(message: str) -> list[Phrase]:
+    """What to do, one sentence per thing the scheduler's message names (the code's `advice` phrases)."""
     m = message.lower()
-    parts = []
-    for res in sorted({r.rstrip(".") for r in re.findall(r"insufficient ([\w./-]+)", m)}):
-        if "gpu" in res:
-            parts.append(f"No node has a free {res}: free one, add GPU nodes (or let the autoscaler add them), "
-                         "or lower the request.")
-        else:
-            parts.append(f"No node has enough free {res}: lower the request or add capacity.")
+    parts = [Phrase.of("gpu" if "gpu" in res else "insufficient", resource=res)
+             for res in sorted({r.rstrip(".") for r in re.findall(r"insufficient ([\w./-]+)", m)})]
     if "taint" in m:
-        parts.append("Nodes have taints the pod does not tolerate: add `tolerations` to the component.")
+        parts.append(Phrase("taint"))
     if "affinity" in m or "selector" in m:
-        parts.append("No node matches the pod's nodeSelector or affinity: fix them or label a node.")
+        parts.append(Phrase("affinity"))
     if "persistentvolumeclaim" in m or "volume" in m:
-        parts.append("A volume cannot be bound or attached on any node: check the PersistentVolumeClaims.")
-    return " ".join(parts) or "Read the scheduler's message: it names what no node can satisfy."
+        parts.append(Phrase("volume"))
+    return parts or [Phrase("unknown")]
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
@@ -73,11 +70,10 @@ def diagnose(s: Snapshot) -> list[Finding]:
         failed = [e for e in events if e.get("reason") == "FailedScheduling"]
         scale = [e for e in events if e.get("reason") in ("NotTriggerScaleUp", "FailedScaleUp")]
         message = cond.message(pod, "PodScheduled") or (str(failed[-1].get("message")) if failed else "")
-        msg = " ".join(message.split())
-        if scale:
-            msg += f" The cluster autoscaler cannot add a node either: {scale[-1].get('message')}."
         requests = requests_of(pod)
-        args = {"component": component, "pod": name_of(pod), "message": msg,
+        args = {"component": component, "pod": name_of(pod), "message": " ".join(message.split()),
+                "autoscaler": Phrase.of("refuses", autoscaler_message=str(scale[-1].get("message")))
+                if scale else Phrase("none"),
                 "requests": ", ".join(f"{k}={v}" for k, v in sorted(requests.items())) or "nothing",
                 "advice": advice(message)}
         evidence = [

@@ -1,12 +1,15 @@
-"""The storage-initializer's words, shared by the diagnosers that read its log.
+"""How the storage-initializer's log is read, shared by the diagnosers that read it.
 
 STORAGE_INITIALIZER_FAILED says why the download failed and MODEL_NOT_FOUND_IN_STORAGE says that the
 URI has nothing behind it: both must agree on what "nothing there" looks like, so it is said once here.
+The advice on a failed download is classified here; its sentences are STORAGE_INITIALIZER_FAILED's.
 """
 
 from __future__ import annotations
 
 import re
+
+from ..diagnosis.catalogue import Phrase
 
 # A URI with nothing behind it: GCS/minio "does not exist", S3/Azure/local "No model found in", PVC
 # "Cannot locate source uri", a local path's "No such file or directory", the clouds' own NoSuchKey/
@@ -30,37 +33,28 @@ def credentials_refused(text: str) -> bool:
     return any(h in text for h in CREDENTIAL_HINTS)
 
 
-# (what the log says, what to do): the first that matches gives the advice.
-_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"CERTIFICATE_VERIFY_FAILED|SSLError|certificate verify failed|x509", re.I),
-     "The storage's TLS certificate is not trusted: give the storage-initializer the CA bundle (KServe's "
-     "`cabundle` settings), or for a test endpoint set `serving.kserve.io/s3-verifyssl: \"0\"` on the "
-     "credentials Secret."),
-    (re.compile(r"Cannot recognize storage type|unsupported (storage|scheme|protocol)", re.I),
-     "This storage-initializer does not handle that URI scheme: use one it supports (gs://, s3://, "
-     "https://, pvc://, hf://, ... depending on the KServe version), a newer storage-initializer image, or a "
-     "custom ClusterStorageContainer for the scheme."),
-    (re.compile(r"huggingface|hf_hub|GatedRepoError|RepositoryNotFoundError|hf://", re.I),
-     "Hugging Face refused the download: a gated or private model needs a token (HF_TOKEN) in the "
-     "storage-initializer's environment, which the predictor's env does not reach; provide it through a "
-     "Secret on the service account or a ClusterStorageContainer, and accept the model's licence on the Hub."),
+# (what the log says, what to do): the first that matches gives the advice. The words are
+# STORAGE_INITIALIZER_FAILED's `advice` phrases in codes.yaml (the one code that advises on a failed download).
+_ADVICE: tuple[tuple[re.Pattern[str], Phrase], ...] = (
+    (re.compile(r"CERTIFICATE_VERIFY_FAILED|SSLError|certificate verify failed|x509", re.I), Phrase("tls")),
+    (re.compile(r"Cannot recognize storage type|unsupported (storage|scheme|protocol)", re.I), Phrase("scheme")),
+    (re.compile(r"huggingface|hf_hub|GatedRepoError|RepositoryNotFoundError|hf://", re.I), Phrase("huggingface")),
     (re.compile(r"Could not connect to the endpoint|EndpointConnectionError|Name or service not known|"
                 r"timed? ?out|Connection refused|NewConnectionError|Max retries exceeded", re.I),
-     "The storage could not be reached: check the endpoint (`serving.kserve.io/s3-endpoint` on the credentials "
-     "Secret) and egress from the namespace (proxy, NetworkPolicy, DNS)."),
+     Phrase("unreachable")),
 )
 
+MISSING_ADVICE = Phrase("missing")
+GENERIC_ADVICE = Phrase("generic")
 
-def advice(text: str, missing: bool) -> str:
+
+def advice(text: str, missing: bool) -> Phrase:
     """What to do about a failed download, from the words of its log."""
     if missing and not credentials_refused(text):
-        return "The path does not exist: fix `storageUri`."
+        return MISSING_ADVICE
     for pattern, what in _ADVICE:
         if pattern.search(text):
             return what
     if missing:
-        return "The path does not exist: fix `storageUri`."
+        return MISSING_ADVICE
     return GENERIC_ADVICE
-
-
-GENERIC_ADVICE = "Fix the cause it names; the download is retried each time the container restarts."

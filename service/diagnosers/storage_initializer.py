@@ -13,6 +13,7 @@ from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
+from ..diagnosis.catalogue import Phrase
 from ..diagnosis.finding import Finding
 from ..evidence import topology
 from ..evidence.needs import Need, Reads
@@ -60,12 +61,12 @@ def diagnose(s: Snapshot) -> list[Finding]:
             else "default"
         advice = storage_errors.advice(text, missing)
         if variant == "credentials" and advice == storage_errors.GENERIC_ADVICE:
-            advice = ""  # the credentials explanation says what to check
+            advice = Phrase("none")  # the credentials explanation says what to check
         args = {
             "component": component, "storage_uri": uri,
             "exit_code": (oom or c.failed_exit() or {}).get("exitCode", "?"),
             "restarts": c.restarts, "pod": name_of(pod), "pod_state": build.pod_state(pod),
-            "log_summary": build.quote(summary) if summary else "the log could not be read",
+            "log_summary": build.quote(summary) if summary else Phrase("unread"),
             "advice": advice,
             "service_account": str(dig(s.isvc, "spec", component, "serviceAccountName", default="default")),
         }

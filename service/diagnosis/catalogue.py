@@ -5,7 +5,7 @@ whose causes are linked to it)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ CODES_FILE = Path(__file__).with_name("codes.yaml")
 @dataclass(frozen=True)
 class Phrase:
     """A named sentence of a code's catalogue entry (`phrases` in codes.yaml), chosen by a diagnoser: the
-    value of the placeholder of the same name, e.g. {advice}. Its own args fill its placeholders."""
+    value of the placeholder of the same name, e.g. {advice}. Its own args, with the finding's, fill its
+    placeholders; an arg that is itself a Phrase (or a list of them) is a sentence of the placeholder it fills."""
 
     key: str
     args: dict[str, Any] = field(default_factory=dict)
@@ -49,19 +50,46 @@ class Code:
         return " ".join(self.cause_sentences["none"].split())
 
     def render(self, variant: str, args: dict[str, Any]) -> tuple[str, str]:
-        """(title, explanation) with args filled in; a missing argument or phrase is a bug and raises KeyError."""
+        """(title, explanation) with args filled in; a missing argument is a bug and raises KeyError, and so is
+        a phrase the catalogue lacks, unless its placeholder has a `default` one."""
         template = self.explanations.get(variant) or self.explanations["default"]
         title = self.titles.get(variant) or self.title
-        filled = {k: self._phrased(k, v, args) for k, v in args.items()}
+        filled = _Phrased(self, args)
         return title.format_map(filled), " ".join(template.format_map(filled).split())
 
-    def _phrased(self, name: str, value: Any, args: dict[str, Any]) -> Any:
-        """A Phrase (or a sequence of them, joined) as the sentence the catalogue has for it."""
-        chosen = [value] if isinstance(value, Phrase) else value if isinstance(value, list | tuple) and value and \
-            all(isinstance(p, Phrase) for p in value) else None
+    def _phrased(self, name: str, value: Any, args: Mapping[str, Any]) -> Any:
+        """A Phrase (or a sequence of them, joined with a space) as the sentence the catalogue has for it."""
+        chosen = phrases_in(value)
         if chosen is None:
             return value
-        return " ".join(" ".join(self.phrases[name][p.key].format_map({**args, **p.args}).split()) for p in chosen)
+        sentences = self.phrases[name]
+        return " ".join(" ".join((sentences[p.key] if p.key in sentences else sentences["default"])
+                                 .format_map(_Phrased(self, {**args, **p.args})).split()) for p in chosen)
+
+
+def phrases_in(value: Any) -> list[Phrase] | None:
+    """The Phrases an argument holds (one, or a non-empty sequence of them), or None for a plain value."""
+    if isinstance(value, Phrase):
+        return [value]
+    if isinstance(value, list | tuple) and value and all(isinstance(p, Phrase) for p in value):
+        return list(value)
+    return None
+
+
+class _Phrased(Mapping[str, Any]):
+    """Arguments as a template sees them: a Phrase is rendered when a template asks for its placeholder."""
+
+    def __init__(self, code: Code, args: Mapping[str, Any]) -> None:
+        self._code, self._args = code, args
+
+    def __getitem__(self, name: str) -> Any:
+        return self._code._phrased(name, self._args[name], self._args)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._args)
+
+    def __len__(self) -> int:
+        return len(self._args)
 
 
 @functools.cache
@@ -118,5 +146,8 @@ def markdown(fixes: Mapping[str, Sequence[str]] | None = None) -> str:
         lines += [f"### `{c.code}`", "", f"**{c.title}**", ""]
         for variant, text in c.explanations.items():
             lines += [f"- *{variant}*: {' '.join(text.split())}"]
+        for placeholder, sentences in c.phrases.items():
+            lines += [f"- *{placeholder} / {key}*: {' '.join(text.split()) or '(nothing)'}"
+                      for key, text in sentences.items()]
         lines.append("")
     return "\n".join(lines)
