@@ -1,7 +1,8 @@
 """Every scenario bundle, end to end: sandbox -> official client over HTTP -> service -> expect.yaml.
 
 The bundles are discovered by glob (the project's own under scenarios/, and ../shared's public ones when
-present); adding a bundle adds a test. Each diagnosis must also stay within the request budget.
+present); adding a bundle adds a test. Each diagnosis must also stay within the request budget, and a
+bundle that states its exact `findings` must report them over HTTP too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def test_bundle_diagnoses_as_expected(bundle: Path, serve):
     assert set(expect.get("codes") or []) <= got, f"missing {set(expect['codes']) - got}; got {sorted(got)}"
     assert not (got & set(expect.get("absent") or [])), f"wrongly reported {got & set(expect['absent'])}"
     assert set(expect.get("offers") or []) <= offers(body)
+    if "findings" in expect:  # the golden (docs/scenarios.md), also compared offline by tests/test_goldens.py
+        assert [{k: f[k] for k in ("code", "component", "severity")} for f in body["findings"]] == expect["findings"]
     served = [q for q in sandbox_requests(r) if q["user"] == "sandbox-admin"]
     assert len(served) <= MAX_REQUESTS, [f"{q['verb']} {q['resource']}" for q in served]
     if resp.status_code == 200:
