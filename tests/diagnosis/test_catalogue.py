@@ -6,7 +6,6 @@ import ast
 import importlib
 import re
 import string
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -139,10 +138,11 @@ def _placeholder(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> str | None:
     return None
 
 
-# Phrase keys computed in a way _keys cannot follow: (module, placeholder) -> the keys it can take.
-DYNAMIC_KEYS: dict[tuple[str, str | None], Callable[[], set[str]]] = {
-    ("shared_memory", "what"): lambda: set(importlib.import_module("service.diagnosers.shared_memory").SIGNS),
-}
+def declared_keys(module: str, placeholder: str | None) -> set[str] | None:
+    """Phrase keys a diagnoser computes in a way _keys cannot follow, declared next to the code that computes
+    them: its module's PHRASE_KEYS (placeholder -> the keys it can take)."""
+    declared = getattr(importlib.import_module(f"service.diagnosers.{module}"), "PHRASE_KEYS", {})
+    return set(declared[placeholder]) if placeholder in declared else None
 
 
 def phrase_uses() -> list[tuple[str, set[str] | None, str | None, set[str], str]]:
@@ -168,8 +168,8 @@ def phrase_uses() -> list[tuple[str, set[str] | None, str | None, set[str], str]
             fn = next((f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and call in set(ast.walk(f))), None)
             keys = _keys(call.args[0], fn, functions)
             placeholder = _placeholder(call, parents)
-            if keys is None and (m, placeholder) in DYNAMIC_KEYS:
-                keys = DYNAMIC_KEYS[m, placeholder]()
+            if keys is None:
+                keys = declared_keys(m, placeholder)
             out.append((m, keys, placeholder, codes[m] or set().union(*(codes[i] for i in importers[m])),
                         f"{m}.py:{call.lineno}"))
     return out
@@ -178,7 +178,7 @@ def phrase_uses() -> list[tuple[str, set[str] | None, str | None, set[str], str]
 def missing_phrases(uses: list[tuple[str, set[str] | None, str | None, set[str], str]]) -> list[str]:
     """A key the code names (a literal, or what a function of the module returns) must be in the entry of a
     code the module reports, under the placeholder it fills where the code says which; a key it computes
-    otherwise needs a `default` phrase for that placeholder, or its keys declared in DYNAMIC_KEYS."""
+    otherwise needs a `default` phrase for that placeholder, or its keys declared in the module's PHRASE_KEYS."""
     problems = []
     for _, keys, placeholder, codes, where in uses:
         if not codes:
@@ -188,7 +188,7 @@ def missing_phrases(uses: list[tuple[str, set[str] | None, str | None, set[str],
         if keys is None:
             if placeholder is None or not any("default" in e.get(placeholder, {}) for e in entries):
                 problems.append(f"{where}: a Phrase key this test cannot follow: make it a literal, or declare "
-                                "its keys in DYNAMIC_KEYS")
+                                "its keys in the module's PHRASE_KEYS")
             continue
         for key in sorted(keys):
             if placeholder is not None and not any(key in e.get(placeholder, {}) for e in entries):
