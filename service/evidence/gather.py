@@ -229,12 +229,13 @@ class Gatherer:
         futures: dict[Future[Any], Read] = {self.pool.submit(r.call, ledger, deadline): r for r in reads}
         done, pending = wait(futures, timeout=max(deadline.remaining(), 0))
         out: dict[str, Any] = {}
-        for f in pending:
+        # in the order the reads were asked for, not the order they finished: set order never reaches the answer
+        for f in (f for f in futures if f in pending):
             r = futures[f]
             f.cancel()
             errors.append(ReadError(r.what, r.resource, 0, "Timeout",
                                     f"no answer within the diagnosis deadline of {self.settings.deadline_seconds:g}s"))
-        for f in done:
+        for f in (f for f in futures if f in done):
             r = futures[f]
             try:
                 out[r.key] = f.result()
