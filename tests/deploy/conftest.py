@@ -16,6 +16,8 @@ CHART = ROOT / "helm" / "kserve-doctor"
 RELEASE = "kserve-doctor"
 NAMESPACE = "kserve-doctor"
 KUBE_VERSION = "1.30.0"
+# the grant every enabled remediator brings: the Event the service records on what it changed
+EVENT_CREATE = ("ClusterRole", "", "", "events", "", "create")
 RBAC_KINDS = ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
 
 # Every optional feature on, every remediator enabled, every pass-through value set.

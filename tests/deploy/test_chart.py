@@ -27,6 +27,7 @@ from tests.conftest import ROOT
 from tests.deploy.conftest import (
     ALL_ON,
     CHART,
+    EVENT_CREATE,
     KUBE_VERSION,
     NAMESPACE,
     RELEASE,
@@ -47,7 +48,6 @@ REMEDIATOR_KEYS = {values_key(rid): rid for rid in REMEDIATORS}
 # (group, resource) that remediators read and write in a namespace setting's namespace only (a Role there)
 NAMESPACED_ONLY = {(group, resource) for r in REMEDIATORS.values() for rule in r.rbac if "namespace" in rule
                    for group in rule["apiGroups"] for resource in rule["resources"]}
-EVENT_CREATE = ("ClusterRole", "", "", "events", "", "create")
 
 
 def reads(grants_: set) -> set:

@@ -22,6 +22,7 @@ from service.config import ENV_PREFIX, Settings
 from service.remediate import Remediation
 from tests.deploy.conftest import (
     CHART,
+    EVENT_CREATE,
     KUBE_VERSION,
     NAMESPACE,
     declared_grants,
@@ -33,7 +34,6 @@ from tests.deploy.conftest import (
     render_files,
 )
 
-EVENT_CREATE = ("ClusterRole", "", "", "events", "", "create")
 # the namespace settings the remediators' rules name ("knative")
 SETTINGS = {rule["namespace"] for r in REMEDIATORS.values() for rule in r.rbac if "namespace" in rule}
 
