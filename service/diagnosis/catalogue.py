@@ -117,6 +117,7 @@ def note(key: str, **args: Any) -> str:
     return " ".join(str(_raw()["notes"][key]).format_map(args).split())
 
 
+@functools.cache
 def codes_breaking(hop: str) -> frozenset[str]:
     """The codes whose findings break the given hop of the request flow."""
     return frozenset(c.code for c in catalogue().values() if c.hop == hop)

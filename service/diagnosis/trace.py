@@ -54,10 +54,6 @@ class Hop:
         return out
 
 
-def _breaking(hop: str) -> frozenset[str]:
-    return catalogue.codes_breaking(hop)
-
-
 def _codes(findings: list[Finding], component: str) -> list[str]:
     return [f.code for f in findings if f.component == component and f.severity in ("critical", "error")]
 
@@ -66,7 +62,7 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
     hops = []
     qp_pods = [p for p in pods if podlib.container(p, podlib.QUEUE_PROXY) is not None]
     if s.knative_services or s.revisions:
-        no_pod = [c for c in codes if c in _breaking(NO_POD)]
+        no_pod = [c for c in codes if c in catalogue.codes_breaking(NO_POD)]
         if not pods:
             status, why = (BROKEN, f"no pod exists ({', '.join(no_pod)})") if no_pod else (
                 UNKNOWN, "no pod is running (scaled to zero, or not created)")
@@ -81,13 +77,13 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
     model = [podlib.container(p, podlib.MODEL_CONTAINER) or next(
         (c for c in podlib.containers(p) if not c.init and podlib.is_serving_container(c.name)), None) for p in pods]
     model = [c for c in model if c is not None]
-    container_codes = [c for c in codes if c in _breaking(MODEL_CONTAINER)]
+    container_codes = [c for c in codes if c in catalogue.codes_breaking(MODEL_CONTAINER)]
     if any(c.ready for c in model):
         status, why = OK, "the model container is ready in at least one pod"
     elif model:
         status, why = BROKEN, "not ready in any pod" + (f": {', '.join(container_codes)}" if container_codes else "")
-    elif any(c in _breaking(NO_POD) for c in codes):
-        status, why = BROKEN, f"no pod exists ({', '.join(c for c in codes if c in _breaking(NO_POD))})"
+    elif any(c in catalogue.codes_breaking(NO_POD) for c in codes):
+        status, why = BROKEN, f"no pod exists ({', '.join(c for c in codes if c in catalogue.codes_breaking(NO_POD))})"
     else:
         status, why = UNKNOWN, "no pod to look at"
     hops.append(Hop("model-container", component, "Pod", name_of(pods[0]) if pods else "", s.namespace, status, why))
@@ -97,7 +93,8 @@ def _container_hops(s: Snapshot, component: str, pods: list[Obj], codes: list[st
 def _serverless_component(s: Snapshot, component: str, findings: list[Finding]) -> list[Hop]:
     codes = _codes(findings, component)
     ksvc = s.knative_service(component)
-    ingress_broken = any(f.code in _breaking(INGRESS_ROUTE) | _breaking(INGRESS_GATEWAY) for f in findings)
+    ingress = catalogue.codes_breaking(INGRESS_ROUTE) | catalogue.codes_breaking(INGRESS_GATEWAY)
+    ingress_broken = any(f.code in ingress for f in findings)
     route_vs = next((v for v in s.virtual_services if name_of(v) == f"{name_of(ksvc or {})}-ingress"), None)
     if ksvc is None:
         hop = Hop("knative-route", component, "Route", f"{s.name}-{component}", s.namespace,
@@ -128,7 +125,7 @@ def _serverless_component(s: Snapshot, component: str, findings: list[Finding]) 
     else:
         why = f"revision {target or '(none)'} is not ready" + (
             f": {cond.reason(rev, 'Ready')}" if rev is not None and cond.reason(rev, "Ready") else "")
-        below = [c for c in codes if c in _breaking(MODEL_CONTAINER) or c in _breaking(NO_POD)]
+        below = [c for c in codes if c in catalogue.codes_breaking(MODEL_CONTAINER) | catalogue.codes_breaking(NO_POD)]
         if below:
             why += f" (its pods: {', '.join(below)})"
         hops.append(Hop("revision-service", component, "Service", name_of(svc) if svc else (target or ""),
@@ -181,8 +178,8 @@ def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
     kserve_vs = next((v for v in s.virtual_services if name_of(v) == s.name), None)
     ingress_ready = cond.condition(s.isvc, "IngressReady") or {}
     # the codes found that break the gateway (it refuses requests) and the route (never programmed)
-    forbidden = ", ".join(sorted({f.code for f in findings if f.code in _breaking(INGRESS_GATEWAY)}))
-    not_configured = any(f.code in _breaking(INGRESS_ROUTE) for f in findings)
+    forbidden = ", ".join(sorted({f.code for f in findings if f.code in catalogue.codes_breaking(INGRESS_GATEWAY)}))
+    not_configured = any(f.code in catalogue.codes_breaking(INGRESS_ROUTE) for f in findings)
     components = [c for c in ("transformer", "predictor") if c in isvclib.components(s.isvc)]
     if mode == isvclib.RAW:
         ing = next(iter(s.ingresses), None) or kserve_vs
