@@ -65,7 +65,8 @@ class Doctor:
             worst = engine.worst(d.findings)
             items.append({
                 "name": snap.name, "ready": ready["status"], "reason": ready["reason"], "stale": ready["stale"],
-                "deploymentMode": report.deployment_mode(snap), "url": str(dig(snap.isvc, "status", "url", default="")),
+                "deploymentMode": report.deployment_mode(snap),
+                "url": str(dig(snap.target, "status", "url", default="")),
                 "worstSeverity": worst,
                 "codes": [f.code for f in d.findings if f.severity == worst] if worst else [],
                 "findings": [{"code": f.code, "severity": f.severity, "component": f.component} for f in d.findings],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-from core.objects import inference_service as isvclib
 from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
@@ -54,7 +53,7 @@ def crashing(c: podlib.ContainerState) -> dict | None:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         def shows(pod: dict, c: podlib.ContainerState) -> bool:
             exit_ = crashing(c)
             return exit_ is not None and not (exit_.get("exitCode") in (137, 143) and probe_killed(s, pod, c.name))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects import pods as podlib
 from core.objects.fields import name_of
 
@@ -48,7 +47,7 @@ def classify(text: str) -> str:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         for a in topology.affected(s, component, lambda _, c: c.image_pull_failing):
             pod, c = a.pod, a.container
             image = str(podlib.spec_container(pod, c.name).get("image") or "(unknown image)")

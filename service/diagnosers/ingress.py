@@ -13,7 +13,6 @@ import json
 import re
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects import knative
 from core.objects.fields import name_of
 
@@ -34,10 +33,10 @@ READS = (Reads((Need.NETWORKING_CONTROLLER_LOGS, Need.KNATIVE_INGRESSES), when=t
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         ksvc = s.knative_service(component)
         latest = topology.latest_revision(s, component)
-        holders = knative.ingress_conditions([o for o in (ksvc, s.isvc) if o is not None])
+        holders = knative.ingress_conditions([o for o in (ksvc, s.target) if o is not None])
         if not holders:
             continue
         if latest is not None and not cond.is_true(latest, "Ready"):
@@ -67,7 +66,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
                                       "networking controller log, lines about this service"))
         variant = "default" if (s.controller_logs or events) else "probes_unknown"
         return [build.make("INGRESS_NOT_CONFIGURED", "ingress", args, evidence, variant=variant,
-                           obj=kingress or ksvc or s.isvc)]
+                           obj=kingress or ksvc or s.target)]
     return []
 
 

@@ -35,7 +35,7 @@ READS = (Reads((Need.NETWORKING_CONTROLLER_LOGS, Need.KNATIVE_INGRESSES, Need.AU
 def diagnose(s: Snapshot) -> list[Finding]:
     lines = [(lg, ln) for lg in s.controller_logs for ln in lg.lines
              if FORBIDDEN.search(ln) and not ABANDONED.search(ln)]
-    conds = [(obj, c) for obj, c in knative.ingress_conditions([s.isvc, *s.knative_services, *s.knative_ingresses])
+    conds = [(obj, c) for obj, c in knative.ingress_conditions([s.target, *s.knative_services, *s.knative_ingresses])
              if FORBIDDEN.search(str(c.get("message", "")))]
     if not lines and not conds:
         return []

@@ -42,15 +42,15 @@ READS = (Reads((Need.FAILING_POD_LOGS, Need.SERVER_STARTUP_LOGS)),)
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
-    failure = isvclib.last_failure(s.isvc)
-    target = dig(s.isvc, "status", "modelStatus", "states", "targetModelState")
+    failure = isvclib.last_failure(s.target)
+    target = dig(s.target, "status", "modelStatus", "states", "targetModelState")
     if failure.get("reason") and failure.get("reason") != "ModelLoadFailed":
         return []  # e.g. NoSupportingRuntime: RUNTIME_NOT_FOUND's business
     quote: Evidence | None = None
     lines: list[str] = []
     # modelStatus describes the predictor alone; a transformer or explainer that fails at start-up is a
     # crash of that component (CONTAINER_CRASH_LOOP), not the model failing to load
-    for component in [c for c in isvclib.components(s.isvc) if c == "predictor"]:
+    for component in [c for c in topology.components(s) if c == "predictor"]:
         for pod in topology.current_pods(s, component):
             for c in podlib.containers(pod):
                 if c.init or not podlib.is_serving_container(c.name):
@@ -77,18 +77,18 @@ def diagnose(s: Snapshot) -> list[Finding]:
     message = str(failure.get("message") or "")
     if quote is None and LOAD_FAILURE.search(message):
         lines = [ln for ln in message.splitlines() if LOAD_FAILURE.search(ln)]
-        quote = build.reported(s.isvc, "status.modelStatus.lastFailureInfo.message", message)
+        quote = build.reported(s.target, "status.modelStatus.lastFailureInfo.message", message)
     if quote is None or (failure.get("reason") != "ModelLoadFailed" and target != "FailedToLoad"
                          and not lines):
         return []
     last = build.summary_line(lines) if lines else ""
     args = {"component": "predictor", "reason": failure.get("reason") or f"targetModelState {target}",
-            "message_suffix": build.suffix(last), "runtime": isvclib.runtime_name(s.isvc) or "(auto-selected)"}
+            "message_suffix": build.suffix(last), "runtime": isvclib.runtime_name(s.target) or "(auto-selected)"}
     evidence = [
         quote,
-        build.reported(s.isvc, "status.modelStatus", {k: v for k, v in (dig(s.isvc, "status", "modelStatus") or {})
+        build.reported(s.target, "status.modelStatus", {k: v for k, v in (dig(s.target, "status", "modelStatus") or {})
                                                         .items() if k != "lastFailureInfo"}),
-        build.reported(s.isvc, "status.modelStatus.lastFailureInfo",
+        build.reported(s.target, "status.modelStatus.lastFailureInfo",
                        {k: v for k, v in failure.items() if k != "message"} or None),
     ]
-    return [build.make("MODEL_LOAD_FAILED", "predictor", args, evidence, obj=s.isvc)]
+    return [build.make("MODEL_LOAD_FAILED", "predictor", args, evidence, obj=s.target)]

@@ -68,20 +68,20 @@ def _sources(s: Snapshot, component: str) -> Iterator[Source]:
                     yield Source(where, pod, str(t["message"]).splitlines(),
                                  lambda lines, pod=pod, c=c: build.observed(
                                      pod, f"{c.path}.lastState.terminated.message", "\n".join(lines)))
-    failure = isvclib.last_failure(s.isvc)
+    failure = isvclib.last_failure(s.target)
     if failure.get("message"):
         lines = str(failure["message"]).splitlines()
         # KServe copies the failing container's termination message here; the storage-initializer's says so
         where = "initializer" if any("initializer" in ln or "Storage.download" in ln or "Failed to fetch model" in ln
                                      for ln in lines) else "server"
         yield Source(where, None, lines, lambda ls: build.reported(
-            s.isvc, "status.modelStatus.lastFailureInfo.message", "\n".join(ls)))
+            s.target, "status.modelStatus.lastFailureInfo.message", "\n".join(ls)))
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
-        uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
+    for component in topology.components(s):
+        uri = isvclib.storage_uri(s.target, component) or "(no storageUri)"
         for src in _sources(s, component):
             rx = (storage_errors.MISSING_AT_SOURCE if src.where == "initializer"
                   else NO_MODEL_AT_STARTUP if src.startup else NO_MODEL_FILE)
@@ -93,15 +93,15 @@ def diagnose(s: Snapshot) -> list[Finding]:
             glossed = src.where == "server" and summary.strip() == "StopIteration"
             args = {"component": component, "storage_uri": uri,
                     "log_summary": Phrase("stop_iteration") if glossed else build.quote(summary),
-                    "runtime": isvclib.runtime_name(s.isvc) or isvclib.model_format(s.isvc) or "model"}
-            evidence = [build.declared(s.isvc, f"spec.{component}", uri, "the storage URI"),
+                    "runtime": isvclib.runtime_name(s.target) or isvclib.model_format(s.target) or "model"}
+            evidence = [build.declared(s.target, f"spec.{component}", uri, "the storage URI"),
                         src.quote(build.telling_lines(src.lines, [rx.pattern] if src.startup else
                                                       [rx.pattern, r"^Traceback", r"Error"]))]
             if src.where == "server" and not src.startup:
                 evidence[-1] = src.quote(_traceback_tail(src.lines))
             variant = "default" if src.where == "initializer" else "ready" if src.startup else "server"
             findings.append(build.make(
-                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence, variant=variant, obj=src.pod or s.isvc))
+                "MODEL_NOT_FOUND_IN_STORAGE", component, args, evidence, variant=variant, obj=src.pod or s.target))
             break
     return findings
 

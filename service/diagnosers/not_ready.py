@@ -21,11 +21,11 @@ READS: tuple[Reads, ...] = ()  # wave one has the InferenceService's events
 
 
 def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
-    if not s.isvc or cond.is_true(s.isvc, "Ready"):
+    if not s.target or cond.is_true(s.target, "Ready"):
         return []
     if any(f.severity in ("critical", "error") or f.code == "STATUS_STALE" for f in findings):
         return []  # a specific cause, or a status that cannot be trusted to say "not ready"
-    ready = cond.condition(s.isvc, "Ready") or {}
+    ready = cond.condition(s.target, "Ready") or {}
     args = {"name": s.name, "namespace": s.namespace,
             "reason": ready.get("reason")
             or (Phrase("no_condition") if not ready else Phrase.of("status", ready_status=ready.get("status"))),
@@ -34,8 +34,8 @@ def diagnose(s: Snapshot, findings: list[Finding]) -> list[Finding]:
     args["events_sentence"] = Phrase.of("warning", warning_reason=warnings[-1].get("reason"),
                                         warning=build.quote(str(warnings[-1].get("message", "")), 400)) \
         if warnings else Phrase("none")
-    evidence = [build.condition(s.isvc, str(c.get("type"))) for c in cond.failing(s.isvc)[:5]]
+    evidence = [build.condition(s.target, str(c.get("type"))) for c in cond.failing(s.target)[:5]]
     if not evidence:
-        evidence = [build.reported(s.isvc, "status.conditions", cond.conditions(s.isvc) or None)]
+        evidence = [build.reported(s.target, "status.conditions", cond.conditions(s.target) or None)]
     evidence += [build.event(e) for e in warnings[-2:]]
-    return [build.make("ISVC_NOT_READY", "service", args, evidence, obj=s.isvc)]
+    return [build.make("ISVC_NOT_READY", "service", args, evidence, obj=s.target)]

@@ -28,11 +28,11 @@ from ..evidence.snapshot import Obj, Snapshot
 
 def _oom_without_a_declared_limit(s: Snapshot) -> bool:
     """An OOM kill where the InferenceService sets no memory limit: the ServingRuntime may set it."""
-    for comp in isvclib.components(s.isvc):
+    for comp in topology.components(s):
         for pod in topology.current_pods(s, comp):
             for c in podlib.containers(pod):
                 if c.oom_killed() and not c.init:
-                    sc = isvclib.serving_container(s.isvc, comp, c.name)
+                    sc = isvclib.serving_container(s.target, comp, c.name)
                     if sc is None or not dig(sc.resources, "limits", "memory"):
                         return True
     return False
@@ -44,7 +44,7 @@ READS = (Reads((Need.SERVING_RUNTIMES,), when=_oom_without_a_declared_limit),)
 def memory_limit(s: Snapshot, component: str, container: str, pod: Obj | None) -> tuple[str, str | Phrase]:
     """(limit, where it comes from: a field path, a runtime, or a `limit_source` phrase) for one container (the
     rule is core.objects.memory_limit's)."""
-    limit = memory_limit_of.effective(s.isvc, component, container, s.runtimes or (), [pod] if pod else [])
+    limit = memory_limit_of.effective(s.target, component, container, s.runtimes or (), [pod] if pod else [])
     if limit.source == "spec":
         return limit.value, limit.spec_path
     if limit.source == "runtime" and limit.runtime is not None:
@@ -56,7 +56,7 @@ def memory_limit(s: Snapshot, component: str, container: str, pod: Obj | None) -
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         for a in topology.affected(s, component, lambda _, c: not c.init and c.oom_killed() is not None):
             pod, c = a.pod, a.container
             oom = c.oom_killed() or {}
@@ -69,15 +69,15 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 build.observed(pod, f"{podlib.spec_container_path(pod, c.name)}.resources",
                                dig(podlib.spec_container(pod, c.name), "resources"), "what the pod runs with"),
             ]
-            sc = isvclib.serving_container(s.isvc, component, c.name)
+            sc = isvclib.serving_container(s.target, component, c.name)
             if sc is not None:
-                evidence.append(build.declared(s.isvc, f"{sc.path}.resources", sc.resources or None,
+                evidence.append(build.declared(s.target, f"{sc.path}.resources", sc.resources or None,
                                                "what the InferenceService asks for"))
             latest = topology.latest_revision(s, component)
             if latest is not None and "137" in cond.reason(latest, "Ready"):
                 evidence.append(build.condition(latest, "Ready"))
-            if isvclib.last_failure(s.isvc).get("exitCode") == 137:
-                evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo.exitCode", 137))
+            if isvclib.last_failure(s.target).get("exitCode") == 137:
+                evidence.append(build.reported(s.target, "status.modelStatus.lastFailureInfo.exitCode", 137))
             declared = limit and isinstance(source, str) and source.startswith("spec.")
             findings.append(build.make("CONTAINER_OOM_KILLED", component, args, evidence,
                                        variant="default" if declared else "no_limit", obj=pod))
@@ -89,7 +89,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
 def _reported_only(s: Snapshot, component: str) -> Finding | None:
     """Exit 137 reported by Knative for the latest revision, when its pods are gone (scaled down)."""
     latest = topology.latest_revision(s, component)
-    failure = isvclib.last_failure(s.isvc)
+    failure = isvclib.last_failure(s.target)
     reason = cond.reason(latest, "Ready") if latest is not None else ""
     if reason != "ExitCode137" and not (component == "predictor" and failure.get("exitCode") == 137):
         return None
@@ -100,10 +100,10 @@ def _reported_only(s: Snapshot, component: str) -> Finding | None:
             "reason": reason or "modelStatus.lastFailureInfo.exitCode 137", "limit": limit or "none set",
             "limit_source": source, "suggested": suggested, "restarts": "?", "pod": "(none left)"}
     evidence = [build.condition(latest, "Ready") if latest is not None else None,
-                build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None]
-    sc = isvclib.serving_container(s.isvc, component, container)
+                build.reported(s.target, "status.modelStatus.lastFailureInfo", failure) if failure else None]
+    sc = isvclib.serving_container(s.target, component, container)
     if sc is not None:
-        evidence.append(build.declared(s.isvc, f"{sc.path}.resources", sc.resources or None))
-    return build.make("CONTAINER_OOM_KILLED", component, args, evidence, variant="reported", obj=latest or s.isvc)
+        evidence.append(build.declared(s.target, f"{sc.path}.resources", sc.resources or None))
+    return build.make("CONTAINER_OOM_KILLED", component, args, evidence, variant="reported", obj=latest or s.target)
 
 

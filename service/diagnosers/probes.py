@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from core.objects import inference_service as isvclib
 from core.objects import pods as podlib
 from core.objects.fields import dig, name_of
 
@@ -60,7 +59,7 @@ def _probe_events(s: Snapshot, pod: Obj) -> dict[tuple[str, str], list[Obj]]:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         reported: set[tuple[str, str]] = set()
         current = topology.current_pods(s, component)
         for pod in current:

@@ -10,7 +10,6 @@ first pod never becomes ready, the revision's `Active` condition turns False wit
 from __future__ import annotations
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects.fields import labels_of, name_of
 
 from ..diagnosis import build
@@ -30,7 +29,7 @@ READS: tuple[Reads, ...] = ()
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         latest = topology.latest_revision(s, component)
         candidates = [latest] if latest is not None else []
         latest_name = topology.latest_revision_name(s, component)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects.fields import dig, name_of
 
 from ..diagnosis import build
@@ -69,7 +68,7 @@ def advice(message: str) -> Phrase:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         latest = topology.latest_revision(s, component)
         sources: list[tuple[Obj, dict]] = []
         for obj in [latest, *s.deployments_of(component)]:
@@ -92,5 +91,5 @@ def diagnose(s: Snapshot) -> list[Finding]:
         for lr in s.limit_ranges or ():
             evidence.append(build.declared(lr, "spec.limits", dig(lr, "spec", "limits"), f"LimitRange {name_of(lr)}"))
         findings.append(build.make("QUOTA_EXCEEDED", component, args, evidence,
-                                   obj=sources[0][0] if sources else s.isvc))
+                                   obj=sources[0][0] if sources else s.target))
     return findings

@@ -10,7 +10,6 @@ is stuck while the service keeps answering: a canary, reported as an error rathe
 from __future__ import annotations
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects.fields import dig, labels_of, name_of
 
 from ..diagnosis import build
@@ -38,10 +37,10 @@ def revision_state(rev: dict | None) -> Phrase:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         ctype = f"{component.capitalize()}Ready"
-        isvc_says = cond.reason(s.isvc, ctype) == REASON or (component == "predictor" and
-                                                              cond.reason(s.isvc, "Ready") == REASON)
+        isvc_says = cond.reason(s.target, ctype) == REASON or (component == "predictor" and
+                                                              cond.reason(s.target, "Ready") == REASON)
         ksvc = s.knative_service(component)
         ksvc_says = ksvc is not None and any(c.get("reason") == REASON for c in cond.conditions(ksvc))
         latest = topology.latest_revision(s, component)
@@ -61,7 +60,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
                 # the root causes are known only once every diagnoser ran: the engine fills this in
                 "cause_sentence": "{cause_sentence}"}
         evidence = [
-            build.condition(s.isvc, ctype),
+            build.condition(s.target, ctype),
             build.condition(ksvc, "Ready") if ksvc is not None else None,
             build.reported(ksvc, "status", {k: dig(ksvc, "status", k) for k in (
                 "latestCreatedRevisionName", "latestReadyRevisionName") if dig(ksvc, "status", k)}) if ksvc else None,
@@ -69,5 +68,5 @@ def diagnose(s: Snapshot) -> list[Finding]:
         ]
         findings.append(build.make("REVISION_MISSING", component, args,
                                    evidence, variant="canary" if canary else "default",
-                                   severity="error" if canary else None, obj=latest or ksvc or s.isvc))
+                                   severity="error" if canary else None, obj=latest or ksvc or s.target))
     return findings

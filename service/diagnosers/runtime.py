@@ -28,12 +28,13 @@ _EVENT = re.compile(r"no runtime found|runtime .* (does not exist|not found|is d
 
 def _runtime_suspected(s: Snapshot) -> bool:
     """KServe speaks of a runtime, or created nothing at all for a predictor that names a model format."""
-    failure = isvclib.last_failure(s.isvc)
+    failure = isvclib.last_failure(s.target)
     if "runtime" in f"{failure.get('reason', '')} {failure.get('message', '')}".lower():
         return True
-    if any("runtime" in str(c.get("reason", "")).lower() for c in cond.conditions(s.isvc)):
+    if any("runtime" in str(c.get("reason", "")).lower() for c in cond.conditions(s.target)):
         return True
-    return bool(s.isvc and not s.knative_services and not s.deployments and dig(s.isvc, "spec", "predictor", "model"))
+    return bool(s.target and not s.knative_services and not s.deployments
+                and dig(s.target, "spec", "predictor", "model"))
 
 
 READS = (Reads((Need.SERVING_RUNTIMES,), when=_runtime_suspected),)
@@ -68,15 +69,15 @@ def why_not(rt: Obj, fmt: str, protocol: str, model_path: str = "spec.predictor.
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
-    failure = isvclib.last_failure(s.isvc)
-    reasons = [c for c in cond.conditions(s.isvc) if c.get("reason") in REASONS]
+    failure = isvclib.last_failure(s.target)
+    reasons = [c for c in cond.conditions(s.target) if c.get("reason") in REASONS]
     events = [e for e in s.events_for("InferenceService", s.name) if _EVENT.search(str(e.get("message", "")))]
     if failure.get("reason") not in REASONS and not reasons and not events:
         return []
-    fmt = isvclib.model_format(s.isvc) or "(none given)"
-    model_path, model = isvclib.predictor_model(s.isvc)
+    fmt = isvclib.model_format(s.target) or "(none given)"
+    model_path, model = isvclib.predictor_model(s.target)
     protocol = str(model.get("protocolVersion") or "")
-    named = isvclib.runtime_name(s.isvc)
+    named = isvclib.runtime_name(s.target)
     runtimes = list(s.runtimes or ())
     known = ", ".join(f"{name_of(r)} [{', '.join(supported_formats(r)) or 'no formats'}]"
                       + (" (disabled)" if dig(r, "spec", "disabled") else "") for r in runtimes)
@@ -102,15 +103,15 @@ def diagnose(s: Snapshot) -> list[Finding]:
             "format_sentence": Phrase.of("protocol", protocol=protocol) if protocol else Phrase("any_protocol"),
             "candidates_sentence": candidates, "known_runtimes": known_runtimes, "detail": build.quote(detail)}
     evidence = [
-        build.declared(s.isvc, f"{model_path}.modelFormat", model.get("modelFormat"))
-        if model.get("modelFormat") else build.declared(s.isvc, model_path, model, f"the framework key names {fmt}"),
-        build.declared(s.isvc, f"{model_path}.runtime", named) if named else None,
-        build.declared(s.isvc, f"{model_path}.protocolVersion", protocol) if protocol else None,
-        build.reported(s.isvc, "status.modelStatus.lastFailureInfo", failure) if failure else None,
-        *[build.condition(s.isvc, str(c.get("type"))) for c in reasons[:2]],
+        build.declared(s.target, f"{model_path}.modelFormat", model.get("modelFormat"))
+        if model.get("modelFormat") else build.declared(s.target, model_path, model, f"the framework key names {fmt}"),
+        build.declared(s.target, f"{model_path}.runtime", named) if named else None,
+        build.declared(s.target, f"{model_path}.protocolVersion", protocol) if protocol else None,
+        build.reported(s.target, "status.modelStatus.lastFailureInfo", failure) if failure else None,
+        *[build.condition(s.target, str(c.get("type"))) for c in reasons[:2]],
         *[build.event(e) for e in events[-1:]],
         *[build.observed(r, "spec", {"supportedModelFormats": supported_formats(r), "protocolVersions": protocols(r),
                                      "disabled": bool(dig(r, "spec", "disabled"))}, "installed runtime")
           for r in runtimes[:8]],
     ]
-    return [build.make("RUNTIME_NOT_FOUND", "predictor", args, evidence, variant=variant, obj=s.isvc)]
+    return [build.make("RUNTIME_NOT_FOUND", "predictor", args, evidence, variant=variant, obj=s.target)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from core.objects import conditions as cond
-from core.objects import inference_service as isvclib
 from core.objects.fields import as_dict, as_list, dig, name_of
 from core.quantities import QuantityError, format_bytes, parse
 
@@ -57,7 +56,7 @@ def advice(message: str) -> list[Phrase]:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         current = topology.current_pods(s, component)
         pending = [p for p in current if cond.status(p, "PodScheduled") == "False"
                    and cond.reason(p, "PodScheduled") in ("Unschedulable", "SchedulerError", "")]

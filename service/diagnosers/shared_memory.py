@@ -181,7 +181,7 @@ def diagnose(s: Snapshot) -> list[Finding]:
         return not c.init and podlib.is_serving_container(c.name) and sign_of(s, pod, c.name) is not None
 
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         for a in topology.affected(s, component, shows):
             sign = sign_of(s, a.pod, a.container.name)
             if sign is not None:
@@ -202,7 +202,7 @@ def _finding(s: Snapshot, component: str, pod: Obj, c: podlib.ContainerState, si
     memory_backed = empty_dir.get("medium") == "Memory"
     variant = "default" if not mount else "size_limit" if memory_backed and size_limit is not None else "mounted"
     docker_flags = [a for a in container_args if _DOCKER_FLAGS.match(a)]
-    sc = isvclib.serving_container(s.isvc, component, c.name)
+    sc = isvclib.serving_container(s.target, component, c.name)
     args = {
         # what add-shared-memory draws its offer from
         "component": component, "container": c.name, "mount_path": SHM, "suggested": suggested,
@@ -241,7 +241,7 @@ def _finding(s: Snapshot, component: str, pod: Obj, c: podlib.ContainerState, si
 
 def _memory_limit(s: Snapshot, component: str, container: str, pod: Obj) -> tuple[str, str]:
     """(the container's memory limit, the field or object it comes from); ("", "") without one."""
-    limit = memory_limit_of.effective(s.isvc, component, container, s.runtimes or (), [pod])
+    limit = memory_limit_of.effective(s.target, component, container, s.runtimes or (), [pod])
     if limit.source == "spec":
         return limit.value, limit.spec_path
     if limit.source == "runtime" and limit.runtime is not None:

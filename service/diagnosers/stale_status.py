@@ -18,10 +18,10 @@ READS: tuple[Reads, ...] = ()
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
-    if not isvclib.is_stale(s.isvc):
+    if not isvclib.is_stale(s.target):
         return []
-    gen, observed = dig(s.isvc, "metadata", "generation"), dig(s.isvc, "status", "observedGeneration")
-    evidence = [build.declared(s.isvc, "metadata.generation", gen),
-                build.reported(s.isvc, "status.observedGeneration", observed),
-                build.condition(s.isvc, "Ready", "describes the older spec")]
-    return [build.make("STATUS_STALE", "service", {"generation": gen, "observed": observed}, evidence, obj=s.isvc)]
+    gen, observed = dig(s.target, "metadata", "generation"), dig(s.target, "status", "observedGeneration")
+    evidence = [build.declared(s.target, "metadata.generation", gen),
+                build.reported(s.target, "status.observedGeneration", observed),
+                build.condition(s.target, "Ready", "describes the older spec")]
+    return [build.make("STATUS_STALE", "service", {"generation": gen, "observed": observed}, evidence, obj=s.target)]

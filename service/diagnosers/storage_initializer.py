@@ -41,13 +41,13 @@ def failing_init(pod: dict) -> podlib.ContainerState | None:
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         current = topology.current_pods(s, component)
         failing = [(p, c) for p in current if (c := failing_init(p)) is not None]
         if not failing:
             continue
         pod, c = failing[0]
-        uri = isvclib.storage_uri(s.isvc, component) or "(no storageUri)"
+        uri = isvclib.storage_uri(s.target, component) or "(no storageUri)"
         excerpt = s.log(name_of(pod), c.name)
         lines = excerpt.lines if excerpt else []
         termination = str((c.last_terminated or c.terminated).get("message") or "")
@@ -68,19 +68,19 @@ def diagnose(s: Snapshot) -> list[Finding]:
             "restarts": c.restarts, "pod": name_of(pod), "pod_state": build.pod_state(pod),
             "log_summary": build.quote(summary) if summary else Phrase("unread"),
             "advice": advice,
-            "service_account": str(dig(s.isvc, "spec", component, "serviceAccountName", default="default")),
+            "service_account": str(dig(s.target, "spec", component, "serviceAccountName", default="default")),
         }
         note = f"{len(failing)} of {len(current)} current pods of the {component} fail the same way"
         evidence = [
-            build.declared(s.isvc, f"spec.{component}", uri, "the storage URI the model is downloaded from"),
+            build.declared(s.target, f"spec.{component}", uri, "the storage URI the model is downloaded from"),
             build.observed(pod, c.path, build.container_value(c), note),
             build.log(excerpt, build.telling_lines(excerpt.lines, FAILURE_LINES))
             if excerpt and excerpt.lines else None,
             *[build.event(e) for e in s.events_for("Pod", name_of(pod)) if e.get("type") == "Warning"][-3:],
         ]
-        failure = isvclib.last_failure(s.isvc)
+        failure = isvclib.last_failure(s.target)
         if failure:
-            evidence.append(build.reported(s.isvc, "status.modelStatus.lastFailureInfo",
+            evidence.append(build.reported(s.target, "status.modelStatus.lastFailureInfo",
                                            {k: v for k, v in failure.items() if k != "message"}))
         findings.append(build.make("STORAGE_INITIALIZER_FAILED", component, args, evidence, variant=variant,
                                    obj=pod))

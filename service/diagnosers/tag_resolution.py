@@ -65,16 +65,16 @@ def _message(s: Snapshot, component: str) -> tuple[str, list]:
         evidence += [build.event(e) for e in s.events_for("Revision", name_of(latest))
                      if any(k in str(e.get("message", "")) for k in MARKERS)][-1:]
     ctype = f"{component.capitalize()}ConfigurationReady"
-    c = cond.condition(s.isvc, ctype)
+    c = cond.condition(s.target, ctype)
     if c and any(k in str(c.get("message", "")) for k in MARKERS):
         message = message or str(c.get("message"))
-        evidence.append(build.condition(s.isvc, ctype))
+        evidence.append(build.condition(s.target, ctype))
     return message, evidence
 
 
 def diagnose(s: Snapshot) -> list[Finding]:
     findings = []
-    for component in isvclib.components(s.isvc):
+    for component in topology.components(s):
         message, evidence = _message(s, component)
         if not message:
             continue
@@ -85,9 +85,9 @@ def diagnose(s: Snapshot) -> list[Finding]:
         revision = topology.latest_revision_name(s, component) or "(unknown)"
         args = {"component": component, "image": image, "registry": registry, "status": detail.rstrip("."),
                 "revision": revision, "knative_namespace": "knative-serving"}
-        sc = next(iter(isvclib.serving_containers(s.isvc, component)), None)
+        sc = next(iter(isvclib.serving_containers(s.target, component)), None)
         if sc is not None and sc.spec.get("image"):
-            evidence.insert(0, build.declared(s.isvc, f"{sc.path}.image", sc.spec["image"]))
+            evidence.insert(0, build.declared(s.target, f"{sc.path}.image", sc.spec["image"]))
         findings.append(build.make("IMAGE_TAG_RESOLUTION_FAILED", component, args, evidence, variant=variant,
-                                   obj=topology.latest_revision(s, component) or s.isvc))
+                                   obj=topology.latest_revision(s, component) or s.target))
     return findings

@@ -162,7 +162,7 @@ def _still_serving(s: Snapshot, component: str) -> list[str]:
 
 def _serving_is_not_critical(s: Snapshot, findings: list[Finding]) -> list[Finding]:
     """Critical means the InferenceService cannot serve: not so while a previous revision takes the traffic."""
-    ready = cond.is_true(s.isvc, "Ready")
+    ready = cond.is_true(s.target, "Ready")
     out = []
     for f in findings:
         serving = _still_serving(s, f.component) if f.component in ("predictor", "transformer", "explainer") else []

@@ -14,17 +14,17 @@ from .engine import Diagnosis
 
 
 def deployment_mode(s: Snapshot) -> str:
-    return isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services or s.revisions),
+    return isvclib.deployment_mode(s.target, has_knative=bool(s.knative_services or s.revisions),
                                    has_raw=bool(s.deployments))
 
 
 def readiness(s: Snapshot) -> dict[str, Any]:
-    ready = cond.condition(s.isvc, "Ready") or {}
+    ready = cond.condition(s.target, "Ready") or {}
     out: dict[str, Any] = {"status": ready.get("status", "Unknown"), "reason": ready.get("reason", ""),
                            "message": ready.get("message", "")}
-    gen, observed = dig(s.isvc, "metadata", "generation"), dig(s.isvc, "status", "observedGeneration")
+    gen, observed = dig(s.target, "metadata", "generation"), dig(s.target, "status", "observedGeneration")
     out["generation"], out["observedGeneration"] = gen, observed
-    out["stale"] = isvclib.is_stale(s.isvc)
+    out["stale"] = isvclib.is_stale(s.target)
     if ready.get("lastTransitionTime"):
         out["since"] = ready["lastTransitionTime"]
     return out
@@ -32,9 +32,9 @@ def readiness(s: Snapshot) -> dict[str, Any]:
 
 def components(s: Snapshot) -> list[dict[str, Any]]:
     out = []
-    for c in isvclib.components(s.isvc):
-        st = isvclib.component_status(s.isvc, c)
-        ready = isvclib.component_ready_condition(s.isvc, c)
+    for c in isvclib.components(s.target):
+        st = isvclib.component_status(s.target, c)
+        ready = isvclib.component_ready_condition(s.target, c)
         out.append({
             "name": c,
             "ready": ready.get("status", "Unknown"),
@@ -51,10 +51,10 @@ def build(s: Snapshot, d: Diagnosis) -> dict[str, Any]:
     mode = deployment_mode(s)
     findings = list(d.findings)
     return {
-        "target": {"namespace": s.namespace, "name": s.name, "uid": dig(s.isvc, "metadata", "uid", default="")},
+        "target": {"namespace": s.namespace, "name": s.name, "uid": dig(s.target, "metadata", "uid", default="")},
         "ready": readiness(s),
         "deploymentMode": mode,
-        "url": dig(s.isvc, "status", "url", default=""),
+        "url": dig(s.target, "status", "url", default=""),
         "components": components(s),
         "findings": [f.as_dict() for f in findings],
         "worstSeverity": engine.worst(findings),

@@ -176,11 +176,11 @@ def _knative_ingress_hop(s: Snapshot, ingress_ready: dict[str, Any], forbidden: 
 def build(s: Snapshot, mode: str, findings: list[Finding]) -> dict[str, Any]:
     hops: list[Hop] = []
     kserve_vs = next((v for v in s.virtual_services if name_of(v) == s.name), None)
-    ingress_ready = cond.condition(s.isvc, "IngressReady") or {}
+    ingress_ready = cond.condition(s.target, "IngressReady") or {}
     # the codes found that break the gateway (it refuses requests) and the route (never programmed)
     forbidden = ", ".join(sorted({f.code for f in findings if f.code in catalogue.codes_breaking(INGRESS_GATEWAY)}))
     not_configured = any(f.code in catalogue.codes_breaking(INGRESS_ROUTE) for f in findings)
-    components = [c for c in ("transformer", "predictor") if c in isvclib.components(s.isvc)]
+    components = [c for c in ("transformer", "predictor") if c in isvclib.components(s.target)]
     if mode == isvclib.RAW:
         ing = next(iter(s.ingresses), None) or kserve_vs
         if ing is not None:

@@ -151,7 +151,7 @@ class Gatherer:
         snaps = []
         for isvc in _items(got.get("isvcs")):
             mine = by_owner.get(name_of(isvc), {})
-            snaps.append(Snapshot(namespace=namespace, name=name_of(isvc), isvc=isvc, read_at=read_at,
+            snaps.append(Snapshot(namespace=namespace, name=name_of(isvc), target=isvc, read_at=read_at,
                                   knative_services=tuple(mine.get("ksvc", ())),
                                   revisions=tuple(mine.get("revisions", ())),
                                   deployments=tuple(mine.get("deployments", ())),
@@ -174,7 +174,7 @@ class Gatherer:
             # without the InferenceService there is nothing to judge: say the API server failed, not "partial"
             raise ApiUnavailable(f"reading {isvc_error.what}: {isvc_error.message}")
         snap = Snapshot(
-            namespace=namespace, name=name, isvc=redact.obj(isvc) if isinstance(isvc, dict) else {},
+            namespace=namespace, name=name, target=redact.obj(isvc) if isinstance(isvc, dict) else {},
             read_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             pods=_items(first.get("pods")), knative_services=_items(first.get("ksvc")),
             revisions=_items(first.get("revisions")), deployments=_items(first.get("deployments")),
@@ -336,8 +336,8 @@ class Gatherer:
 
     def _startup_logs_of_ready_servers(self, s: Snapshot) -> list[Read | LogExcerpt]:
         out: list[Read | LogExcerpt] = []
-        for component in isvclib.components(s.isvc):
-            if not isvclib.storage_uri(s.isvc, component) or topology.failing_current_pods(s, component):
+        for component in isvclib.components(s.target):
+            if not isvclib.storage_uri(s.target, component) or topology.failing_current_pods(s, component):
                 continue  # no single model to find (multi-model serving), or the failing pods tell already
             ready = sorted((p for p in topology.current_pods(s, component) if podlib.is_ready(p)), key=name_of)
             for pod in ready[:1]:
@@ -353,7 +353,7 @@ class Gatherer:
         logs: list[Read] = []
         pod_events: list[Read] = []
         revision_events: list[Read] = []
-        for component in isvclib.components(s.isvc) or ["predictor"]:
+        for component in isvclib.components(s.target) or ["predictor"]:
             latest = topology.latest_revision(s, component)
             if latest is not None and not cond.is_true(latest, "Ready") and Need.REVISION_EVENTS in needs:
                 revision_events.append(self._events(ns, "Revision", name_of(latest)))

@@ -57,7 +57,7 @@ class ReadError:
 class Snapshot:
     namespace: str
     name: str
-    isvc: Obj
+    target: Obj  # the InferenceService, LLMInferenceService or InferenceGraph diagnosed
     read_at: str = ""
     pods: tuple[Obj, ...] = ()
     knative_services: tuple[Obj, ...] = ()

@@ -22,10 +22,16 @@ from core.objects.fields import as_list, created, dig, labels_of, name_of
 from .snapshot import Obj, Snapshot
 
 
+def components(s: Snapshot) -> list[str]:
+    """The components (or, for an LLMInferenceService, the workloads) whose pods serve the target, in the
+    order findings name them."""
+    return isvclib.components(s.target)
+
+
 def latest_revision_name(s: Snapshot, component: str) -> str:
     ksvc = s.knative_service(component)
     name = dig(ksvc, "status", "latestCreatedRevisionName") if ksvc else None
-    name = name or isvclib.component_status(s.isvc, component).get("latestCreatedRevision")
+    name = name or isvclib.component_status(s.target, component).get("latestCreatedRevision")
     if name:
         return str(name)
     revs = sorted(s.revisions_of(component), key=lambda r: (created(r), name_of(r)))
@@ -40,13 +46,13 @@ def latest_revision(s: Snapshot, component: str) -> Obj | None:
 def ready_revision_name(s: Snapshot, component: str) -> str:
     ksvc = s.knative_service(component)
     name = dig(ksvc, "status", "latestReadyRevisionName") if ksvc else None
-    return str(name or isvclib.component_status(s.isvc, component).get("latestReadyRevision") or "")
+    return str(name or isvclib.component_status(s.target, component).get("latestReadyRevision") or "")
 
 
 def traffic(s: Snapshot, component: str) -> list[dict[str, Any]]:
     ksvc = s.knative_service(component)
     t = as_list(dig(ksvc, "status", "traffic")) if ksvc else []
-    return t or as_list(isvclib.component_status(s.isvc, component).get("traffic"))
+    return t or as_list(isvclib.component_status(s.target, component).get("traffic"))
 
 
 def serving_revision_names(s: Snapshot, component: str) -> list[str]:
@@ -126,10 +132,10 @@ def affected(s: Snapshot, component: str,
 
 def ingress_not_ready(s: Snapshot) -> bool:
     """Whether the InferenceService or its Knative services report an ingress condition that is not True."""
-    return bool(knative.ingress_conditions([s.isvc, *s.knative_services]))
+    return bool(knative.ingress_conditions([s.target, *s.knative_services]))
 
 
 def is_raw(s: Snapshot) -> bool:
     """Whether the InferenceService runs as a RawDeployment (Deployments, not Knative services)."""
-    return isvclib.deployment_mode(s.isvc, has_knative=bool(s.knative_services),
+    return isvclib.deployment_mode(s.target, has_knative=bool(s.knative_services),
                                    has_raw=bool(s.deployments)) == isvclib.RAW

@@ -40,7 +40,7 @@ def test_a_healthy_service_shows_no_sign_that_calls_for_runtimes_quotas_or_the_i
 
 
 def test_needs_are_the_union_of_the_declarations_whose_sign_shows():
-    snap = Snapshot(namespace="ns", name="x", isvc={}, read_at="")
+    snap = Snapshot(namespace="ns", name="x", target={}, read_at="")
     yes = Reads((Need.POD_EVENTS, Need.FAILING_POD_LOGS))
     no = Reads((Need.RESOURCE_QUOTAS,), when=lambda s: False)
     assert wanted([yes, no, Reads((Need.POD_EVENTS,))], snap) == {Need.POD_EVENTS, Need.FAILING_POD_LOGS}
@@ -48,7 +48,7 @@ def test_needs_are_the_union_of_the_declarations_whose_sign_shows():
 
 def test_the_runtime_diagnoser_declares_its_sign_next_to_itself():
     assert [r.needs for r in runtime.READS] == [(Need.SERVING_RUNTIMES,)]
-    snap = Snapshot(namespace="ns", name="x", isvc={"status": {"modelStatus": {"lastFailureInfo": {
+    snap = Snapshot(namespace="ns", name="x", target={"status": {"modelStatus": {"lastFailureInfo": {
         "reason": "NoSupportingRuntime", "message": "Specified runtime does not support specified framework"}}}},
         read_at="")
     assert wanted(runtime.READS, snap) == {Need.SERVING_RUNTIMES}
